@@ -1,0 +1,441 @@
+/**
+ * The builder: decides, per node, whether it is fresh (key equals the key of its
+ * last successful build) and otherwise runs its phases, stages its install,
+ * records a manifest, merges it into the place's output tree and writes the node
+ * record. The scheduler (schedule/) decides the order; this module decides what
+ * one node does.
+ *
+ * Early cutoff falls out of the keys: a dependent's key contains the output hash
+ * of each dependency, so a rebuild that produced byte-identical output leaves the
+ * dependents' keys, and therefore the dependents, untouched.
+ */
+import { promises as fs, openSync, closeSync, writeSync, constants as fsConstants } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EngineError } from './errors.ts';
+import type { EngineEvent, EventSink, RunCounts } from './events.ts';
+import { topologicalOrder, type ResolvedGraph, type ResolvedNode } from './graph/resolve.ts';
+import type { NodeId } from './graph/node-id.ts';
+import { Layout, substituteTokens } from './layout.ts';
+import { PHASES, type Command, type PhaseName } from './recipe.ts';
+import { keyInputs, keyOf } from './rebuild/key.ts';
+import { diffInputs, type NotFreshReason } from './rebuild/reasons.ts';
+import { SourceInputCache } from './rebuild/source-inputs.ts';
+import { schedule, type NodeOutcome } from './schedule/scheduler.ts';
+import { runCommand } from './exec/process.ts';
+import { outputHashOf, scanManifest, type OutputHash } from './store/manifest.ts';
+import { buildOwnershipIndex, mergeIntoOutput, type OwnershipIndex } from './store/merge.ts';
+import { StateStore, STATE_FORMAT, type KeyInputs, type NodeKey, type NodeRecord } from './store/state.ts';
+import { materializeSource } from './source-tree.ts';
+
+/** Phases `run` executes; `check` runs only when asked for. */
+export const BUILD_PHASES: readonly PhaseName[] = PHASES.filter((p) => p !== 'check');
+
+const ATTEMPT_MARKER = '.rootfs-engine-attempt';
+
+export interface BuildSettings {
+  layout: Layout;
+  jobs: number;
+  keepGoing: boolean;
+  signal: AbortSignal;
+  onEvent: EventSink;
+  /** Options for sources (distfiles dir, mirrors, offline...). */
+  sourceOptions: SourceOptionsForBuild;
+}
+
+export interface SourceOptionsForBuild {
+  distfilesDir: string;
+  mirrors: readonly string[];
+  offline: boolean;
+  allowHttp: boolean;
+}
+
+export interface NodeFailure {
+  id: NodeId;
+  phase: string;
+  message: string;
+  logFile?: string;
+  tail: string[];
+}
+
+export interface BuildResult {
+  ok: boolean;
+  interrupted: boolean;
+  counts: RunCounts;
+  failures: NodeFailure[];
+  durationMs: number;
+}
+
+/** What the engine knows about a node before running anything. */
+export interface NodeEvaluation {
+  id: NodeId;
+  /** undefined when a dependency will rebuild first (its output is not known yet). */
+  key: NodeKey | undefined;
+  inputs: KeyInputs | undefined;
+  record: NodeRecord | undefined;
+  fresh: boolean;
+  reasons: NotFreshReason[];
+  sourceFiles?: Record<string, string>;
+}
+
+/** Shared per-run caches: toolchain identities, source inputs, the state store. */
+export class BuildContext {
+  readonly state: StateStore;
+  readonly sources: SourceInputCache;
+  private readonly toolchains = new Map<string, Promise<string | undefined>>();
+
+  constructor(readonly layout: Layout) {
+    this.state = new StateStore(layout.stateDir);
+    this.sources = new SourceInputCache(layout.stateDir);
+  }
+
+  toolchainOf(node: ResolvedNode): Promise<string | undefined> {
+    let pending = this.toolchains.get(node.place.name);
+    if (!pending) {
+      const identify = node.place.definition.toolchain;
+      pending = identify ? Promise.resolve(identify()) : Promise.resolve(undefined);
+      this.toolchains.set(node.place.name, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Key and freshness of a node, given the output hashes its dependencies have now.
+   * A dependency missing from `depOutputs` is one that will rebuild first.
+   */
+  async evaluate(node: ResolvedNode, depOutputs: ReadonlyMap<NodeId, OutputHash>): Promise<NodeEvaluation> {
+    const record = await this.state.read(node.place.name, node.recipe.name);
+    const pending = node.deps.filter((dep) => !depOutputs.has(dep));
+    if (pending.length > 0) {
+      return { id: node.id, key: undefined, inputs: undefined, record, fresh: false, reasons: [{ kind: 'dependency-pending', deps: pending }] };
+    }
+    const source = await this.sources.get(node.recipe);
+    const inputs = keyInputs(node, { depOutputs, sourceInputs: source.inputs, toolchain: await this.toolchainOf(node) });
+    const key = keyOf(inputs);
+    if (record && record.key === key) {
+      return { id: node.id, key, inputs, record, fresh: true, reasons: [], sourceFiles: source.files };
+    }
+    const reasons: NotFreshReason[] = record
+      ? diffInputs(record.inputs, inputs, { before: record.sourceFiles, after: source.files })
+      : [{ kind: 'never-built' }];
+    return { id: node.id, key, inputs, record, fresh: false, reasons, sourceFiles: source.files };
+  }
+}
+
+export interface PlanEntry {
+  id: NodeId;
+  fresh: boolean;
+  reasons: NotFreshReason[];
+  evaluation: NodeEvaluation;
+}
+
+/** What `run` would do, in dependency order, without running anything. */
+export async function planGraph(resolved: ResolvedGraph, context: BuildContext): Promise<PlanEntry[]> {
+  const outputs = new Map<NodeId, OutputHash>();
+  const entries: PlanEntry[] = [];
+  for (const id of topologicalOrder(resolved)) {
+    const node = resolved.nodes.get(id)!;
+    const evaluation = await context.evaluate(node, outputs);
+    if (evaluation.fresh && evaluation.record) outputs.set(id, evaluation.record.outputHash);
+    entries.push({ id, fresh: evaluation.fresh, reasons: evaluation.reasons, evaluation });
+  }
+  return entries;
+}
+
+function tailOf(text: string, lines = 20): string[] {
+  const all = text.replace(/\s+$/, '').split('\n');
+  return all.slice(Math.max(0, all.length - lines));
+}
+
+async function readTail(file: string): Promise<string[]> {
+  try {
+    const handle = await fs.open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, 64 * 1024);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      return tailOf(buffer.toString('utf8'));
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return [];
+  }
+}
+
+function describeCommand(command: Command): string {
+  return typeof command === 'string' ? command : command.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** Whether `tool` is an executable on the node's PATH. */
+async function findOnPath(tool: string, searchPath: string): Promise<boolean> {
+  if (tool.includes('/')) return fs.access(tool, fsConstants.X_OK).then(() => true, () => false);
+  for (const dir of searchPath.split(':')) {
+    if (!dir) continue;
+    if (await fs.access(path.join(dir, tool), fsConstants.X_OK).then(() => true, () => false)) return true;
+  }
+  return false;
+}
+
+/** Serialises merges per output tree: conflict checks must see each other's writes. */
+class PlaceMergeQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly indexes = new Map<string, Promise<OwnershipIndex>>();
+
+  constructor(private readonly state: StateStore) {}
+
+  index(place: string): Promise<OwnershipIndex> {
+    let pending = this.indexes.get(place);
+    if (!pending) {
+      pending = this.state.readPlace(place).then((records) => buildOwnershipIndex(records));
+      this.indexes.set(place, pending);
+    }
+    return pending;
+  }
+
+  run<T>(place: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(place) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    this.tails.set(place, next.catch(() => undefined));
+    return next;
+  }
+}
+
+export async function buildGraph(resolved: ResolvedGraph, context: BuildContext, settings: BuildSettings): Promise<BuildResult> {
+  const started = Date.now();
+  const emit = (event: EngineEvent): void => settings.onEvent(event);
+  const { layout } = settings;
+  const order = topologicalOrder(resolved);
+  const deps = new Map<NodeId, NodeId[]>(order.map((id) => [id, resolved.nodes.get(id)!.deps]));
+  const weights = new Map<NodeId, number>();
+  for (const id of order) {
+    const node = resolved.nodes.get(id)!;
+    const record = await context.state.read(node.place.name, node.recipe.name);
+    const weight = node.recipe.weight ?? 1;
+    if (record) weights.set(id, record.durationMs * weight);
+  }
+  const outputs = new Map<NodeId, OutputHash>();
+  const failures: NodeFailure[] = [];
+  const counts: RunCounts = { total: order.length, fresh: 0, built: 0, failed: 0, skipped: 0, cancelled: 0 };
+  const merges = new PlaceMergeQueue(context.state);
+  emit({ type: 'run-start', total: order.length, jobs: settings.jobs, goals: resolved.goals, time: Date.now() });
+
+  const runOne = async (id: NodeId, slot: number): Promise<NodeOutcome> => {
+    const node = resolved.nodes.get(id)!;
+    const fail = (phase: NodeFailure['phase'], message: string, logFile: string | undefined, tail: string[]): NodeOutcome => {
+      failures.push({ id, phase, message, logFile, tail });
+      counts.failed += 1;
+      emit({ type: 'node-failed', id, phase: phase as PhaseName, message, logFile, tail, slot, time: Date.now() });
+      return 'failed';
+    };
+    let evaluation: NodeEvaluation;
+    try {
+      evaluation = await context.evaluate(node, outputs);
+    } catch (error) {
+      return fail('setup', (error as Error).message, undefined, []);
+    }
+    if (evaluation.fresh && evaluation.record) {
+      outputs.set(id, evaluation.record.outputHash);
+      counts.fresh += 1;
+      emit({ type: 'node-fresh', id, time: Date.now() });
+      return 'ok';
+    }
+    emit({ type: 'node-start', id, reasons: evaluation.reasons, slot, time: Date.now() });
+    const result = await executeNode(node, evaluation, layout, settings, emit, merges, context, slot);
+    if (result.kind === 'cancelled') {
+      counts.cancelled += 1;
+      emit({ type: 'node-cancelled', id, time: Date.now() });
+      return 'cancelled';
+    }
+    if (result.kind === 'failed') return fail(result.phase, result.message, result.logFile, result.tail);
+    outputs.set(id, result.outputHash);
+    counts.built += 1;
+    emit({ type: 'node-done', id, durationMs: result.durationMs, outputChanged: result.outputChanged, slot, time: Date.now() });
+    return 'ok';
+  };
+
+  const { outcomes } = await schedule<NodeId>({
+    deps,
+    weights,
+    concurrency: settings.jobs,
+    keepGoing: settings.keepGoing,
+    signal: settings.signal,
+    run: runOne,
+    onBlocked: (id, blockedBy) => {
+      counts.skipped += 1;
+      emit({ type: 'node-skipped', id, blockedBy, time: Date.now() });
+    },
+  });
+  const interrupted = settings.signal.aborted;
+  for (const outcome of outcomes.values()) if (outcome === 'not-started') counts.skipped += 1;
+  const ok = !interrupted && failures.length === 0 && counts.cancelled === 0;
+  const durationMs = Date.now() - started;
+  emit({ type: 'run-end', ok, interrupted, counts, durationMs, time: Date.now() });
+  return { ok, interrupted, counts, failures, durationMs };
+}
+
+type ExecuteResult =
+  | { kind: 'ok'; outputHash: OutputHash; durationMs: number; outputChanged: boolean }
+  | { kind: 'failed'; phase: NodeFailure['phase']; message: string; logFile?: string; tail: string[] }
+  | { kind: 'cancelled' };
+
+async function prepareObjectDir(objDir: string, key: NodeKey, resumable: boolean): Promise<void> {
+  const marker = path.join(objDir, ATTEMPT_MARKER);
+  const previous = await fs.readFile(marker, 'utf8').catch(() => undefined);
+  // Resuming is only safe for tools that never trust a half-written output (ninja);
+  // everyone else starts from an empty object directory.
+  if (!(resumable && previous === key)) await fs.rm(objDir, { recursive: true, force: true });
+  await fs.mkdir(objDir, { recursive: true });
+  await fs.writeFile(marker, key);
+}
+
+async function executeNode(
+  node: ResolvedNode,
+  evaluation: NodeEvaluation,
+  layout: Layout,
+  settings: BuildSettings,
+  emit: EventSink,
+  merges: PlaceMergeQueue,
+  context: BuildContext,
+  _slot: number,
+): Promise<ExecuteResult> {
+  const started = Date.now();
+  const { place } = node;
+  const recipe = node.recipe;
+  const key = evaluation.key!;
+  const objDir = layout.objDir(place.name, recipe.name);
+  const stageDir = layout.stageDir(place.name, recipe.name);
+  const logDir = layout.logDir(place.name, recipe.name);
+  const tmpDir = path.join(layout.tmpDir, place.name, recipe.name);
+
+  let srcDir = '';
+  try {
+    await fs.mkdir(logDir, { recursive: true });
+    await prepareObjectDir(objDir, key, recipe.resumable === true);
+    await fs.rm(stageDir, { recursive: true, force: true });
+    await fs.mkdir(stageDir, { recursive: true });
+    await fs.rm(tmpDir, { recursive: true, force: true });
+    await fs.mkdir(tmpDir, { recursive: true });
+    srcDir = await materializeSource(node, { layout, objDir, tmpDir, ...settings.sourceOptions });
+  } catch (error) {
+    return { kind: 'failed', phase: 'setup', message: (error as Error).message, tail: [] };
+  }
+
+  const real = (text: string): string => substituteTokens(text, layout.root, srcDir);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(node.env)) env[name] = real(value);
+  env['HOME'] ??= objDir;
+  env['TMPDIR'] = tmpDir;
+  // Parallelism inside a node is not part of the key: it must not change the output.
+  env['MAKEFLAGS'] = `-j${settings.jobs}`;
+  env['CMAKE_BUILD_PARALLEL_LEVEL'] = String(settings.jobs);
+
+  const missing: string[] = [];
+  for (const tool of recipe.tools ?? []) if (!(await findOnPath(tool, env['PATH'] ?? ''))) missing.push(tool);
+  if (missing.length > 0) {
+    return {
+      kind: 'failed',
+      phase: 'setup',
+      message: `${node.id} needs ${missing.join(', ')} on PATH (${env['PATH']}), and ${missing.length === 1 ? 'it is' : 'they are'} not there. Install ${missing.length === 1 ? 'it' : 'them'} (\`rootfs-engine doctor\` names the packages) and run again.`,
+      tail: [],
+    };
+  }
+
+  const phaseDurations: Record<string, number> = {};
+  for (const phase of BUILD_PHASES) {
+    const commands = node.phases[phase];
+    if (commands.length === 0) continue;
+    const logFile = layout.logFile(place.name, recipe.name, phase);
+    const phaseStart = Date.now();
+    emit({ type: 'phase-start', id: node.id, phase, time: phaseStart });
+    const fd = openSync(logFile, 'w');
+    let outcome: Awaited<ReturnType<typeof runCommand>> = { kind: 'ok' };
+    let failedCommand = '';
+    try {
+      for (const command of commands) {
+        const resolvedCommand: Command = typeof command === 'string' ? real(command) : command.map(real);
+        writeSync(fd, `$ ${describeCommand(resolvedCommand)}\n`);
+        const timeoutSeconds = recipe.timeout?.[phase];
+        outcome = await runCommand({
+          command: resolvedCommand,
+          cwd: objDir,
+          env,
+          logFd: fd,
+          timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+          signal: settings.signal,
+        });
+        if (outcome.kind !== 'ok') {
+          failedCommand = describeCommand(resolvedCommand);
+          break;
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+    phaseDurations[phase] = Date.now() - phaseStart;
+    emit({ type: 'phase-end', id: node.id, phase, durationMs: phaseDurations[phase]!, time: Date.now() });
+    if (outcome.kind === 'ok') continue;
+    if (outcome.kind === 'cancelled') return { kind: 'cancelled' };
+    const tail = await readTail(logFile);
+    const what =
+      outcome.kind === 'timeout'
+        ? `timed out after ${outcome.timeoutMs / 1000} s`
+        : outcome.kind === 'spawn-error'
+          ? `could not start: ${outcome.message}`
+          : outcome.signal
+            ? `was killed by ${outcome.signal}`
+            : `exited with status ${outcome.exitCode}`;
+    return {
+      kind: 'failed',
+      phase,
+      message: `The ${phase} phase of ${node.id} failed: \`${failedCommand}\` ${what}. Its full log is ${logFile}. Outputs of earlier builds are untouched.`,
+      logFile,
+      tail,
+    };
+  }
+
+  let manifest;
+  try {
+    manifest = await scanManifest(stageDir);
+  } catch (error) {
+    return { kind: 'failed', phase: 'merge', message: `${node.id} staged something that cannot be installed: ${(error as Error).message}.`, tail: [] };
+  }
+  const outputHash = outputHashOf(manifest);
+  const previous = evaluation.record;
+  try {
+    await merges.run(place.name, async () => {
+      const index = await merges.index(place.name);
+      await mergeIntoOutput({
+        nodeId: node.id,
+        stagingDir: stageDir,
+        outDir: layout.outDir(place.name),
+        manifest,
+        previous: previous?.manifest,
+        index,
+      });
+      const durationMs = Date.now() - started;
+      await context.state.write(place.name, recipe.name, {
+        format: STATE_FORMAT,
+        id: node.id,
+        key,
+        inputs: evaluation.inputs!,
+        sourceFiles: evaluation.sourceFiles,
+        outputHash,
+        manifest,
+        durationMs,
+        phaseDurationsMs: phaseDurations,
+        finishedAt: new Date().toISOString(),
+      });
+    });
+  } catch (error) {
+    if (error instanceof EngineError) return { kind: 'failed', phase: 'merge', message: error.message, tail: [] };
+    return { kind: 'failed', phase: 'merge', message: `Merging ${node.id} into ${layout.outDir(place.name)} failed: ${(error as Error).message}.`, tail: [] };
+  }
+  await fs.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
+  return { kind: 'ok', outputHash, durationMs: Date.now() - started, outputChanged: previous?.outputHash !== outputHash };
+}
+
+export function defaultJobs(): number {
+  return Math.max(1, os.availableParallelism());
+}

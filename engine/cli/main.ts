@@ -1,0 +1,129 @@
+/**
+ * The command line. Each command lives in its own module; this file wires them to
+ * commander and turns every failure into one paragraph on stderr and an exit
+ * status (2: bad input, 1: failed work, 130: interrupted). Stacks only with --debug.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { isEngineError } from '../errors.ts';
+import { runCommand, type RunOptions } from './run.ts';
+import { planCommand } from './plan.ts';
+import { whyCommand } from './why.ts';
+import { graphCommand } from './graph.ts';
+import { listCommand } from './list.ts';
+import { showCommand } from './show.ts';
+import { cleanCommand } from './clean.ts';
+import type { GlobalOptions } from './session.ts';
+
+const VERSION = '0.1.0';
+
+function wrap(text: string, width = 100): string {
+  const words = text.split(/\s+/);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let status = 0;
+  const program = new Command('rootfs-engine')
+    .description('Build static musl + LLVM Linux systems from typed recipes, rebuilding only what changed.')
+    .version(VERSION)
+    .option('-C, --config <file>', 'config file (default: rootfs.config.ts in this folder or above)')
+    .option('-B, --build-dir <dir>', 'build root (default: build/ beside the config)')
+    .option('-t, --target <place>', 'place for goals given without @place: a stage or a target triple')
+    .option('--toolchain <name>', 'toolchain profile for the places that accept one (e.g. host)')
+    .option('--build-type <type>', 'Release, Debug, RelWithDebInfo or MinSizeRel', 'Release')
+    .option('--distfiles <dir>', 'where downloaded source tarballs live (default: <build root>/src)')
+    .option('--offline', 'never use the network; fail at once when a source is missing')
+    .option('--allow-http', 'allow plain-HTTP downloads (still verified by SHA-256)')
+    .option('--debug', 'show stack traces of errors')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  const globals = (command: Command): GlobalOptions => command.optsWithGlobals<GlobalOptions>();
+
+  program
+    .command('run')
+    .description('build the goals (recipes, named goals or recipe@place nodes)')
+    .argument('<goal...>')
+    .option('-j, --jobs <n>', 'nodes to run at once (default: number of cores)')
+    .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
+    .option('-n, --dry-run', 'print what would run and why, run nothing')
+    .option('-v, --verbose', 'print every node and phase')
+    .action(async (goals: string[], _opts: unknown, command: Command) => {
+      status = await runCommand(goals, globals(command) as RunOptions);
+    });
+  program
+    .command('plan')
+    .description('list every node that would run, in order, with the reason')
+    .argument('<goal...>')
+    .action(async (goals: string[], _opts: unknown, command: Command) => {
+      status = await planCommand(goals, globals(command));
+    });
+  program
+    .command('why')
+    .description('explain the rebuild decision for one node, with before/after values')
+    .argument('<node>')
+    .action(async (node: string, _opts: unknown, command: Command) => {
+      status = await whyCommand(node, globals(command));
+    });
+  program
+    .command('graph')
+    .description('print the dependency graph of the goals')
+    .argument('<goal...>')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['dot', 'json', 'mermaid']).default('dot'))
+    .action(async (goals: string[], _opts: unknown, command: Command) => {
+      status = await graphCommand(goals, globals(command) as GlobalOptions & { format?: string });
+    });
+  program
+    .command('list')
+    .description('list the recipes and goals of the config')
+    .action(async (_opts: unknown, command: Command) => {
+      status = await listCommand(globals(command));
+    });
+  program
+    .command('show')
+    .description('print a recipe as resolved for a place: source, deps, environment, commands')
+    .argument('<recipe>', 'recipe name or recipe@place')
+    .action(async (name: string, _opts: unknown, command: Command) => {
+      status = await showCommand(name, globals(command));
+    });
+  program
+    .command('clean')
+    .description('remove build products: of the given nodes, or all of them (sources are kept)')
+    .argument('[node...]')
+    .action(async (nodes: string[], _opts: unknown, command: Command) => {
+      status = await cleanCommand(nodes, globals(command));
+    });
+
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync([...argv]);
+    return status;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit through here with status 0; usage errors were printed.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (isEngineError(error)) {
+      process.stderr.write(`rootfs-engine: ${wrap(error.message)}\n`);
+      if (debug && error.cause) process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      if (debug) process.stderr.write(`${error.stack ?? ''}\n`);
+      return error.exitStatus;
+    }
+    const message = (error as Error)?.message ?? String(error);
+    process.stderr.write(
+      `rootfs-engine: internal error: ${message}. This is a bug in rootfs-engine, not in your config; run again with --debug and report the output.\n`,
+    );
+    if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    return 70;
+  }
+}

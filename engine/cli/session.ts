@@ -1,0 +1,48 @@
+/**
+ * What every command needs: the loaded config, the build root, the resolved graph.
+ */
+import path from 'node:path';
+import { findConfig, loadConfig } from '../config/load.ts';
+import { initHashing } from '../hash.ts';
+import { Layout } from '../layout.ts';
+import type { Config } from '../recipe.ts';
+import { resolveGraph, type ResolvedGraph } from '../graph/resolve.ts';
+import { BuildContext } from '../build.ts';
+
+export interface GlobalOptions {
+  config?: string;
+  buildDir?: string;
+  target?: string;
+  toolchain?: string;
+  buildType?: string;
+  distfiles?: string;
+  offline?: boolean;
+  allowHttp?: boolean;
+  debug?: boolean;
+}
+
+export interface Session {
+  config: Config;
+  layout: Layout;
+  context: BuildContext;
+  options: GlobalOptions;
+}
+
+export async function openSession(options: GlobalOptions, cwd = process.cwd()): Promise<Session> {
+  await initHashing();
+  const file = await findConfig(options.config, cwd);
+  const config = await loadConfig(file);
+  const root = options.buildDir ? path.resolve(cwd, options.buildDir) : path.resolve(path.dirname(file), config.buildDir ?? 'build');
+  const layout = new Layout(root);
+  return { config, layout, context: new BuildContext(layout), options };
+}
+
+export function resolveGoals(session: Session, goals: readonly string[]): Promise<ResolvedGraph> {
+  return resolveGraph({
+    config: session.config,
+    goals,
+    target: session.options.target,
+    buildType: session.options.buildType,
+    options: { toolchain: session.options.toolchain, target: session.options.target },
+  });
+}

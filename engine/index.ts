@@ -1,0 +1,33 @@
+/**
+ * The public API of rootfs-engine: what recipes, configs and other TypeScript
+ * projects import (`import { defineRecipe } from 'rootfs-engine'`).
+ */
+export {
+  defineRecipe,
+  defineConfig,
+  isPathSource,
+  PHASES,
+  type Command,
+  type Config,
+  type ConfigInput,
+  type Context,
+  type DebianSource,
+  type DepRef,
+  type GoalDefinition,
+  type NodeDirs,
+  type PathSource,
+  type Phase,
+  type PhaseName,
+  type PhaseResult,
+  type PlaceDefinition,
+  type PlaceFacts,
+  type PlaceRequest,
+  type PlaceResolver,
+  type Recipe,
+  type RecipeInput,
+  type Source,
+  type UrlSource,
+} from './recipe.ts';
+export { EngineError, isEngineError, type ErrorCode } from './errors.ts';
+export type { EngineEvent, RunCounts } from './events.ts';
+export type { NodeId } from './graph/node-id.ts';

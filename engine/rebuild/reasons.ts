@@ -1,0 +1,127 @@
+/**
+ * Why a node is not fresh. One typed value drives both the decision to rebuild and
+ * the sentence a user reads in `plan`, `why` and the progress output.
+ */
+import type { KeyInputs } from '../store/state.ts';
+
+export interface InputChange {
+  input: string;
+  before: string | undefined;
+  after: string | undefined;
+}
+
+export type NotFreshReason =
+  | { kind: 'never-built' }
+  | { kind: 'engine-changed'; change: InputChange }
+  | { kind: 'recipe-changed'; changes: InputChange[] }
+  | { kind: 'source-changed'; changes: InputChange[]; files: string[] }
+  | { kind: 'dependency-changed'; changes: InputChange[] }
+  | { kind: 'dependency-pending'; deps: string[] }
+  | { kind: 'toolchain-changed'; change: InputChange };
+
+function classify(input: string): 'engine' | 'source' | 'dependency' | 'toolchain' | 'recipe' {
+  if (input === 'engine.format') return 'engine';
+  if (input.startsWith('source.') || input.startsWith('patch.')) return 'source';
+  if (input.startsWith('dep.')) return 'dependency';
+  if (input === 'toolchain') return 'toolchain';
+  return 'recipe';
+}
+
+/** Compare the inputs of the last build with the current ones; empty when equal. */
+export function diffInputs(
+  before: KeyInputs,
+  after: KeyInputs,
+  files?: { before?: Record<string, string>; after?: Record<string, string> },
+): NotFreshReason[] {
+  const changes: InputChange[] = [];
+  for (const input of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (before[input] !== after[input]) changes.push({ input, before: before[input], after: after[input] });
+  }
+  changes.sort((a, b) => a.input.localeCompare(b.input));
+  const reasons: NotFreshReason[] = [];
+  const of = (k: ReturnType<typeof classify>): InputChange[] => changes.filter((c) => classify(c.input) === k);
+  const engine = of('engine')[0];
+  if (engine) reasons.push({ kind: 'engine-changed', change: engine });
+  const toolchain = of('toolchain')[0];
+  if (toolchain) reasons.push({ kind: 'toolchain-changed', change: toolchain });
+  const recipe = of('recipe');
+  if (recipe.length > 0) reasons.push({ kind: 'recipe-changed', changes: recipe });
+  const source = of('source');
+  if (source.length > 0) reasons.push({ kind: 'source-changed', changes: source, files: changedFiles(files?.before, files?.after) });
+  const deps = of('dependency');
+  if (deps.length > 0) reasons.push({ kind: 'dependency-changed', changes: deps });
+  return reasons;
+}
+
+function changedFiles(before: Record<string, string> | undefined, after: Record<string, string> | undefined): string[] {
+  if (!before || !after) return [];
+  const out: string[] = [];
+  for (const file of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (before[file] === after[file]) continue;
+    out.push(before[file] === undefined ? `${file} (added)` : after[file] === undefined ? `${file} (removed)` : file);
+  }
+  return out.sort();
+}
+
+function fieldName(input: string): string {
+  if (input.startsWith('phase.')) return `phases.${input.slice('phase.'.length)}`;
+  if (input.startsWith('recipe.')) return input.slice('recipe.'.length);
+  return input;
+}
+
+function shorten(value: string | undefined, max = 160): string {
+  if (value === undefined) return '(none)';
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}
+
+/** One line per reason, for plan and progress. */
+export function describeReason(reason: NotFreshReason): string {
+  switch (reason.kind) {
+    case 'never-built':
+      return 'never built';
+    case 'engine-changed':
+      return `engine build format changed (${reason.change.before ?? 'none'} -> ${reason.change.after ?? 'none'})`;
+    case 'recipe-changed':
+      return `recipe changed (${reason.changes.map((c) => fieldName(c.input)).join(', ')})`;
+    case 'source-changed': {
+      const what = reason.files.length > 0 ? reason.files.slice(0, 5).join(', ') + (reason.files.length > 5 ? `, +${reason.files.length - 5} more` : '') : reason.changes.map((c) => c.input).join(', ');
+      return `source changed (${what})`;
+    }
+    case 'dependency-changed':
+      return `dependency output changed (${reason.changes.map((c) => c.input.slice('dep.'.length)).join(', ')})`;
+    case 'dependency-pending':
+      return `dependency will be rebuilt first (${reason.deps.join(', ')}); runs unless its output comes out unchanged`;
+    case 'toolchain-changed':
+      return 'toolchain changed';
+    default: {
+      const unreachable: never = reason;
+      return String(unreachable);
+    }
+  }
+}
+
+/** Before/after detail lines, for `why`. */
+export function detailReason(reason: NotFreshReason): string[] {
+  switch (reason.kind) {
+    case 'never-built':
+    case 'dependency-pending':
+      return [];
+    case 'engine-changed':
+    case 'toolchain-changed':
+      return [`  ${reason.change.input}:`, `    before: ${shorten(reason.change.before, 400)}`, `    after:  ${shorten(reason.change.after, 400)}`];
+    case 'recipe-changed':
+    case 'source-changed':
+    case 'dependency-changed': {
+      const lines: string[] = [];
+      for (const change of reason.changes) {
+        lines.push(`  ${fieldName(change.input)}:`, `    before: ${shorten(change.before)}`, `    after:  ${shorten(change.after)}`);
+      }
+      if (reason.kind === 'source-changed') for (const file of reason.files) lines.push(`  file: ${file}`);
+      return lines;
+    }
+    default: {
+      const unreachable: never = reason;
+      return [String(unreachable)];
+    }
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The public recipe model: what a recipe, a place and a config are.
+ *
+ * A recipe is a plain typed object. Its phases are functions of a Context that
+ * return commands; the engine resolves them once per node, hashes the result into
+ * the node key, and runs them. Recipes never run anything themselves, which is
+ * what lets `plan`, `show` and the key see exactly what a build will do.
+ */
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** A shell command line (run by /bin/sh -c) or an argv vector (run directly). */
+export type Command = string | readonly string[];
+
+export const PHASES = ['prepare', 'configure', 'build', 'check', 'install'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+export type PhaseResult = Command | readonly Command[] | undefined | null | false;
+export type Phase = (ctx: Context) => PhaseResult;
+
+/** `name` (same place as the dependent) or `name@place`. */
+export type DepRef = string;
+
+/** A Debian source package that carries the same (or a repacked) tarball. */
+export interface DebianSource {
+  /** Source package name, e.g. `musl` or `make-dfsg`. */
+  package: string;
+  /** Full Debian version, e.g. `1.2.5-3`. */
+  version: string;
+  /**
+   * SHA-256 of Debian's orig tarball when it is not byte-identical to upstream
+   * (a +dfsg repack). Accepted only from the apt provider.
+   */
+  sha256?: string;
+  /** Top-level directory inside Debian's orig tarball, when it differs. */
+  topDir?: string;
+}
+
+/** An upstream release tarball, pinned by SHA-256. */
+export interface UrlSource {
+  urls: readonly string[];
+  sha256: string;
+  /** File name in the distfiles directory; defaults to the last URL segment. */
+  filename?: string;
+  /** Leading path components to drop when extracting (default 1). */
+  strip?: number;
+  /** Patch files (paths relative to the recipe file), applied in order with -p1. */
+  patches?: readonly string[];
+  debian?: DebianSource;
+  /** Give the build its own writable copy of the tree (make-rootfs's pkg_copy). */
+  privateCopy?: boolean;
+}
+
+/** A local source tree, fingerprinted by content. */
+export interface PathSource {
+  /** Directory, relative to the recipe file or absolute. */
+  path: string;
+  patches?: readonly string[];
+  privateCopy?: boolean;
+}
+
+export type Source = UrlSource | PathSource;
+
+export function isPathSource(source: Source): source is PathSource {
+  return 'path' in source;
+}
+
+/**
+ * Facts a place carries for recipes (target triple facts, stage number...).
+ * Generic on purpose: sysroot/ augments this interface with its own fields.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface PlaceFacts {
+  [key: string]: unknown;
+}
+
+export interface NodeDirs {
+  /** Root of the build directory. */
+  build: string;
+  /** The (read-only unless privateCopy) source tree; undefined when there is no source. */
+  src: string;
+  /** The node's own object directory; the working directory of every phase. */
+  obj: string;
+  /** The staging directory the install phase writes into (also $DESTDIR). */
+  dest: string;
+  /** The place's installed tree (out/<place>): the sysroot of this place. */
+  out: string;
+}
+
+export interface Context {
+  readonly recipe: { readonly name: string; readonly version: string };
+  /** Place name: a stage (`stage1`) or a target triple. */
+  readonly place: string;
+  readonly facts: Readonly<PlaceFacts>;
+  readonly dirs: Readonly<NodeDirs>;
+  /** The place's environment (CC, CFLAGS, PATH...), before the recipe's own env. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Build configuration name (Release, Debug, ...) chosen for the run. */
+  readonly buildType: string;
+  readonly jobs: number;
+}
+
+export interface RecipeInput {
+  name: string;
+  version: string;
+  license?: string;
+  description?: string;
+  homepage?: string;
+  source?: Source;
+  /** Libraries and headers that must be installed in the place before this builds. */
+  deps?: readonly DepRef[] | ((ctx: Context) => readonly DepRef[]);
+  /** Programs that must be on PATH at build time (checked before the node runs). */
+  tools?: readonly string[];
+  env?: Readonly<Record<string, string>> | ((ctx: Context) => Readonly<Record<string, string>>);
+  phases: Partial<Record<PhaseName, Phase>>;
+  /** Per-phase time limits in seconds. */
+  timeout?: Partial<Record<PhaseName, number>>;
+  /** Relative cost for the scheduler (default 1); LLVM declares more. */
+  weight?: number;
+  /**
+   * Keep the object directory of an interrupted attempt with the same key and let
+   * the build resume in it. Only for build tools that never trust a half-written
+   * output (ninja); make-based builds start clean.
+   */
+  resumable?: boolean;
+}
+
+export interface Recipe extends Readonly<RecipeInput> {
+  /** Absolute path of the file that defined the recipe (for messages and relative paths). */
+  readonly file: string;
+}
+
+/** Where a definition was written: the first stack frame outside the engine. */
+function callerFile(): string {
+  const stack = new Error().stack ?? '';
+  const here = fileURLToPath(import.meta.url);
+  for (const line of stack.split('\n').slice(1)) {
+    const match = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/.exec(line);
+    if (!match?.[1]) continue;
+    const file = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
+    if (file === here) continue;
+    return file;
+  }
+  return path.join(process.cwd(), '<unknown>');
+}
+
+/** Declare a recipe. The returned object remembers the file it was defined in. */
+export function defineRecipe(input: RecipeInput): Recipe {
+  return Object.freeze({ ...input, file: callerFile() });
+}
+
+/** Everything a node of a place gets from the place. */
+export interface PlaceDefinition {
+  name: string;
+  description?: string;
+  /** Environment for every node of the place (merged under the recipe's own env). */
+  env?: Readonly<Record<string, string>>;
+  /** Nodes every node of this place depends on (its toolchain, for example). */
+  deps?: readonly DepRef[];
+  facts?: PlaceFacts;
+  /**
+   * The identity of the toolchain (compiler versions, resolved paths). It is part of
+   * every node key of the place. Called at most once per run.
+   */
+  toolchain?: () => string | Promise<string>;
+}
+
+export interface PlaceRequest {
+  /** Options given on the command line (`--toolchain host`, ...). */
+  readonly options: Readonly<Record<string, string | undefined>>;
+}
+
+export type PlaceResolver = (
+  name: string,
+  request: PlaceRequest,
+) => PlaceDefinition | undefined | Promise<PlaceDefinition | undefined>;
+
+export interface GoalDefinition {
+  description?: string;
+  /** Node references the goal stands for; `place` is the one chosen by --target, if any. */
+  nodes: (request: PlaceRequest & { place: string | undefined }) => readonly DepRef[];
+}
+
+export interface ConfigInput {
+  recipes: readonly Recipe[];
+  /** Named places, or a function that resolves a place name (e.g. any known triple). */
+  places?: readonly PlaceDefinition[] | PlaceResolver;
+  /** Place used when no --target is given (default `host`). */
+  defaultPlace?: string;
+  goals?: Readonly<Record<string, GoalDefinition>>;
+  /** Build root, relative to the config file (default `build`). */
+  buildDir?: string;
+  /** Base URLs tried before a recipe's own URLs (Buildroot's BR2_PRIMARY_SITE). */
+  mirrors?: readonly string[];
+}
+
+export interface Config extends Readonly<ConfigInput> {
+  readonly file: string;
+}
+
+export function defineConfig(input: ConfigInput): Config {
+  return Object.freeze({ ...input, file: callerFile() });
+}

@@ -1,0 +1,126 @@
+/**
+ * The scheduler: which ready node starts next. It knows nothing about builds; it
+ * is given a DAG (node -> dependencies), a weight per node (recorded duration) and
+ * a function that runs one node. Ready nodes wait in a p-queue ordered by
+ * longest remaining path (the node's own weight plus the heaviest chain of nodes
+ * waiting on it), so the critical path starts as early as possible.
+ */
+import PQueue from 'p-queue';
+
+export type NodeOutcome = 'ok' | 'failed' | 'cancelled';
+
+export interface ScheduleInput<Id extends string> {
+  /** Every node to run, with its dependencies (all of them inside this set). */
+  deps: ReadonlyMap<Id, readonly Id[]>;
+  /** Expected duration per node; missing entries use the mean of the known ones (or 1). */
+  weights: ReadonlyMap<Id, number>;
+  concurrency: number;
+  keepGoing: boolean;
+  signal: AbortSignal;
+  run: (id: Id, slot: number) => Promise<NodeOutcome>;
+  /** Told when a node will not run because a dependency failed. */
+  onBlocked?: (id: Id, blockedBy: Id) => void;
+}
+
+export interface ScheduleResult<Id extends string> {
+  outcomes: Map<Id, NodeOutcome | 'blocked' | 'not-started'>;
+}
+
+export function remainingPathLengths<Id extends string>(deps: ReadonlyMap<Id, readonly Id[]>, weights: ReadonlyMap<Id, number>): Map<Id, number> {
+  const known = [...weights.values()];
+  const fallback = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : 1;
+  const dependents = new Map<Id, Id[]>();
+  for (const id of deps.keys()) dependents.set(id, []);
+  for (const [id, list] of deps) for (const dep of list) dependents.get(dep)?.push(id);
+  const memo = new Map<Id, number>();
+  // Iterative post-order, so a 10,000-node chain does not overflow the stack.
+  for (const root of deps.keys()) {
+    if (memo.has(root)) continue;
+    const stack: Array<[Id, boolean]> = [[root, false]];
+    while (stack.length > 0) {
+      const [id, expanded] = stack.pop()!;
+      if (memo.has(id)) continue;
+      const after = dependents.get(id) ?? [];
+      if (!expanded) {
+        stack.push([id, true]);
+        for (const next of after) if (!memo.has(next)) stack.push([next, false]);
+        continue;
+      }
+      let longest = 0;
+      for (const next of after) longest = Math.max(longest, memo.get(next) ?? 0);
+      memo.set(id, (weights.get(id) ?? fallback) + longest);
+    }
+  }
+  return memo;
+}
+
+export async function schedule<Id extends string>(input: ScheduleInput<Id>): Promise<ScheduleResult<Id>> {
+  const { deps, signal } = input;
+  const priority = remainingPathLengths(deps, input.weights);
+  const outcomes = new Map<Id, NodeOutcome | 'blocked' | 'not-started'>();
+  const waiting = new Map<Id, number>();
+  const dependents = new Map<Id, Id[]>();
+  for (const [id, list] of deps) {
+    waiting.set(id, list.length);
+    for (const dep of list) {
+      const arr = dependents.get(dep) ?? [];
+      arr.push(id);
+      dependents.set(dep, arr);
+    }
+  }
+  const queue = new PQueue({ concurrency: Math.max(1, input.concurrency) });
+  const freeSlots: number[] = Array.from({ length: Math.max(1, input.concurrency) }, (_, i) => input.concurrency - 1 - i);
+  let stopped = false;
+
+  const block = (id: Id, cause: Id): void => {
+    const stack: Id[] = [id];
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      if (outcomes.has(current)) continue;
+      outcomes.set(current, 'blocked');
+      input.onBlocked?.(current, cause);
+      for (const next of dependents.get(current) ?? []) stack.push(next);
+    }
+  };
+
+  const enqueue = (id: Id): void => {
+    void queue.add(
+      async () => {
+        if (stopped || signal.aborted) return;
+        const slot = freeSlots.pop() ?? 0;
+        let outcome: NodeOutcome;
+        try {
+          outcome = await input.run(id, slot);
+        } finally {
+          freeSlots.push(slot);
+        }
+        outcomes.set(id, outcome);
+        if (outcome === 'ok') {
+          for (const next of dependents.get(id) ?? []) {
+            const left = (waiting.get(next) ?? 1) - 1;
+            waiting.set(next, left);
+            if (left === 0 && !stopped) enqueue(next);
+          }
+        } else {
+          for (const next of dependents.get(id) ?? []) block(next, id);
+          if (outcome === 'cancelled' || !input.keepGoing) {
+            stopped = true;
+            queue.clear();
+          }
+        }
+      },
+      { priority: priority.get(id) ?? 0 },
+    );
+  };
+
+  const onAbort = (): void => {
+    stopped = true;
+    queue.clear();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  for (const [id, count] of waiting) if (count === 0) enqueue(id);
+  await queue.onIdle();
+  signal.removeEventListener('abort', onAbort);
+  for (const id of deps.keys()) if (!outcomes.has(id)) outcomes.set(id, 'not-started');
+  return { outcomes };
+}
