@@ -16,20 +16,6 @@ import type { GlobalOptions } from './session.ts';
 
 const VERSION = '0.1.0';
 
-function wrap(text: string, width = 100): string {
-  const words = text.split(/\s+/);
-  const lines: string[] = [];
-  let line = '';
-  for (const word of words) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines.join('\n');
-}
-
 export async function main(argv: readonly string[]): Promise<number> {
   let status = 0;
   const program = new Command('rootfs-engine')
@@ -114,7 +100,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (isEngineError(error)) {
-      process.stderr.write(`rootfs-engine: ${wrap(error.message)}\n`);
+      process.stderr.write(`rootfs-engine: ${error.message}\n`);
       if (debug && error.cause) process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
       if (debug) process.stderr.write(`${error.stack ?? ''}\n`);
       return error.exitStatus;

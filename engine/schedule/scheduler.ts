@@ -96,11 +96,13 @@ export async function schedule<Id extends string>(input: ScheduleInput<Id>): Pro
         }
         outcomes.set(id, outcome);
         if (outcome === 'ok') {
+          const ready: Id[] = [];
           for (const next of dependents.get(id) ?? []) {
             const left = (waiting.get(next) ?? 1) - 1;
             waiting.set(next, left);
-            if (left === 0 && !stopped) enqueue(next);
+            if (left === 0) ready.push(next);
           }
+          if (!stopped) enqueueAll(ready);
         } else {
           for (const next of dependents.get(id) ?? []) block(next, id);
           if (outcome === 'cancelled' || !input.keepGoing) {
@@ -113,12 +115,19 @@ export async function schedule<Id extends string>(input: ScheduleInput<Id>): Pro
     );
   };
 
+  // p-queue starts an item at once when a slot is free, so the order of adding
+  // matters as much as the priority: add the most urgent first.
+  const enqueueAll = (ids: Id[]): void => {
+    ids.sort((a, b) => (priority.get(b) ?? 0) - (priority.get(a) ?? 0));
+    for (const id of ids) enqueue(id);
+  };
+
   const onAbort = (): void => {
     stopped = true;
     queue.clear();
   };
   signal.addEventListener('abort', onAbort, { once: true });
-  for (const [id, count] of waiting) if (count === 0) enqueue(id);
+  enqueueAll([...waiting].filter(([, count]) => count === 0).map(([id]) => id));
   await queue.onIdle();
   signal.removeEventListener('abort', onAbort);
   for (const id of deps.keys()) if (!outcomes.has(id)) outcomes.set(id, 'not-started');

@@ -178,26 +178,35 @@ async function unpackTar(archive: string, format: Exclude<ArchiveFormat, 'zip'>,
         return true;
       } catch (err) {
         refusal = asEngineError(err, archive);
-        // Stop reading: nothing after a hostile entry is worth writing.
+        // Stop reading: nothing after a hostile entry is worth writing. Ending (not
+        // aborting) lets the writes already queued finish, so 'close' means idle.
         queueMicrotask(() => {
+          source.stream.unpipe(unpack);
           source.cancel();
-          unpack.abort(refusal!);
+          unpack.end();
         });
         return false;
       }
     },
   });
+  const closed = new Promise<void>((resolve) => unpack.on('close', resolve));
   const unpacked = new Promise<void>((resolve, reject) => {
     unpack.on('close', resolve);
     unpack.on('error', reject);
   });
-  source.stream.on('error', (err) => unpack.abort(err));
+  source.stream.on('error', (err) => {
+    if (!refusal) unpack.abort(err);
+  });
   source.stream.pipe(unpack);
   try {
     await Promise.all([unpacked, source.finished]);
   } catch (err) {
+    if (!refusal) {
+      source.cancel();
+      unpack.end();
+    }
     // Let writes already in flight land before the caller removes the temp dir.
-    await Promise.race([unpacked.catch(() => undefined), wait(500)]);
+    await Promise.race([closed, wait(5000)]);
     throw refusal ?? asEngineError(err, archive);
   }
   if (refusal) throw refusal;

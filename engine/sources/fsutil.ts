@@ -38,14 +38,24 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
  * which rm -rf as a non-root user cannot do without restoring write bits first.
  */
 export async function removeTree(dir: string): Promise<void> {
-  try {
-    await fs.rm(dir, { recursive: true, force: true });
-    return;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EACCES' && (err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fs.rm(dir, { recursive: true, force: true });
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'EACCES' || code === 'EPERM') && attempt === 0) {
+        await makeWritable(dir).catch(() => undefined);
+        continue;
+      }
+      // A writer that was still finishing (an aborted extraction) added a file meanwhile.
+      if (code === 'ENOTEMPTY' && attempt < 10) {
+        await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
+        continue;
+      }
+      throw err;
+    }
   }
-  await makeWritable(dir);
-  await fs.rm(dir, { recursive: true, force: true });
 }
 
 /** Add u+w to every directory and file below dir (symlinks untouched). */
