@@ -39,5 +39,15 @@ tmp="$list.tmp.$$"
 } >"$tmp"
 mv -f "$tmp" "$list"
 
-apt-get update -o Acquire::Retries=3 >/dev/null
+# Refresh only our list: a broken unrelated source (a mirror mid-sync, a foreign
+# architecture) must not fail CI, and other lists' indexes are kept as they are.
+apt-get update -o Acquire::Retries=3 \
+  -o Dir::Etc::sourcelist="$list" -o Dir::Etc::sourceparts=- \
+  -o APT::Get::List-Cleanup=0 >/dev/null
+for suite in bookworm trixie; do
+  if ! ls /var/lib/apt/lists/*_dists_${suite}_main_source_Sources* >/dev/null 2>&1; then
+    echo "apt-sources.sh: no source index for $suite after apt-get update" >&2
+    exit 1
+  fi
+done
 echo "apt-sources.sh: deb-src for bookworm and trixie from $mirror in $list"

@@ -401,6 +401,25 @@ async function executeNode(
   } catch (error) {
     return { kind: 'failed', phase: 'merge', message: `${node.id} staged something that cannot be installed: ${(error as Error).message}.`, tail: [] };
   }
+  const check = place.definition.checkInstall;
+  if (check) {
+    let problems: readonly string[];
+    try {
+      problems = await check({ recipe, stagingDir: stageDir, files: manifest.filter((e) => e.type === 'file').map((e) => e.path) });
+    } catch (error) {
+      problems = [`the install check itself failed: ${(error as Error).message}`];
+    }
+    if (problems.length > 0) {
+      const shown = problems.slice(0, 20).map((p) => `  ${p}`);
+      if (problems.length > 20) shown.push(`  ... and ${problems.length - 20} more`);
+      return {
+        kind: 'failed',
+        phase: 'merge',
+        message: `${node.id} installed files that ${place.name} does not accept, so nothing was merged (the install is kept in ${stageDir} for inspection):\n${shown.join('\n')}\nFix the recipe's flags or install phase and run again.`,
+        tail: [],
+      };
+    }
+  }
   const outputHash = outputHashOf(manifest);
   const previous = evaluation.record;
   try {

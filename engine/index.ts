@@ -19,6 +19,7 @@ export {
   type Phase,
   type PhaseName,
   type PhaseResult,
+  type InstallCheckInput,
   type PlaceDefinition,
   type PlaceFacts,
   type PlaceRequest,

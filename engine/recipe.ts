@@ -155,8 +155,18 @@ export interface PlaceDefinition {
   description?: string;
   /** Environment for every node of the place (merged under the recipe's own env). */
   env?: Readonly<Record<string, string>>;
-  /** Nodes every node of this place depends on (its toolchain, for example). */
+  /**
+   * The place's base: nodes every node of the place depends on (its C library and
+   * headers, say), except the nodes these themselves need, which would make a cycle.
+   */
   deps?: readonly DepRef[];
+  /** Nodes that provide the place's toolchain: every node of the place depends on them. */
+  toolchainNodes?: readonly DepRef[];
+  /**
+   * Checks a node's staged install before it is merged (e.g. "every ELF is static").
+   * Returns one line per problem; any problem fails the node and nothing is merged.
+   */
+  checkInstall?: (install: InstallCheckInput) => readonly string[] | Promise<readonly string[]>;
   facts?: PlaceFacts;
   /**
    * The identity of the toolchain (compiler versions, resolved paths). It is part of
@@ -165,9 +175,23 @@ export interface PlaceDefinition {
   toolchain?: () => string | Promise<string>;
 }
 
+export interface InstallCheckInput {
+  recipe: Recipe;
+  /** The staging directory (DESTDIR) holding the node's install. */
+  stagingDir: string;
+  /** Regular files of the install, relative to stagingDir. */
+  files: readonly string[];
+}
+
 export interface PlaceRequest {
-  /** Options given on the command line (`--toolchain host`, ...). */
+  /** Options given on the command line (`--toolchain host`, `buildType`, ...). */
   readonly options: Readonly<Record<string, string | undefined>>;
+  /** Where things live, as paths that are valid inside commands and environments. */
+  readonly dirs: {
+    readonly build: string;
+    /** The installed tree (sysroot) of a place. */
+    out(place: string): string;
+  };
 }
 
 export type PlaceResolver = (

@@ -1,6 +1,6 @@
 /** `rootfs-engine show <recipe>`: the recipe as resolved for one place. */
 import { EngineError } from '../errors.ts';
-import { defaultPlaceOf, resolveNode, resolvePlace } from '../graph/resolve.ts';
+import { defaultPlaceOf, placeRequest, resolveSingle } from '../graph/resolve.ts';
 import { substituteTokens } from '../layout.ts';
 import { isPathSource, PHASES, type Command } from '../recipe.ts';
 import { closest } from 'fastest-levenshtein';
@@ -20,8 +20,10 @@ export async function showCommand(name: string, options: GlobalOptions): Promise
     const hint = config.recipes.length > 0 ? ` Did you mean "${closest(recipeName!, config.recipes.map((r) => r.name))}"?` : '';
     throw new EngineError('UNKNOWN_NODE', `No recipe is named "${recipeName}".${hint} Run \`rootfs-engine list\`.`);
   }
-  const place = await resolvePlace(config, placeName!, { options: { toolchain: options.toolchain, target: options.target } });
-  const node = resolveNode(recipe, place, options.buildType ?? 'Release');
+  const buildType = options.buildType ?? 'Release';
+  const request = placeRequest({ toolchain: options.toolchain, target: options.target, buildType });
+  const node = await resolveSingle(config, recipe, placeName!, request, buildType);
+  const place = node.place;
   const srcShown = recipe.source ? (isPathSource(recipe.source) ? localTreeOf(recipe)! : `${layout.srcDir}/<extracted ${recipe.name}-${recipe.version}>`) : '';
   const real = (text: string): string => substituteTokens(text, layout.root, srcShown);
   const out: string[] = [];

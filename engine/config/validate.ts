@@ -53,8 +53,10 @@ const place = z
     description: z.string().optional(),
     env: stringMap.optional(),
     deps: z.array(z.string()).optional(),
+    toolchainNodes: z.array(z.string()).optional(),
     facts: z.record(z.string(), z.unknown()).optional(),
     toolchain: fn.optional(),
+    checkInstall: fn.optional(),
   })
   .strict();
 

@@ -111,8 +111,11 @@ function describeRecipe(recipe: Recipe): string {
   return `${recipe.name} (${path.relative(process.cwd(), recipe.file) || recipe.file})`;
 }
 
-/** Resolve one recipe in one place: context, env, phases, deps. */
-export function resolveNode(recipe: Recipe, place: ResolvedPlace, buildType: string): ResolvedNode {
+/**
+ * Resolve one recipe in one place: context, env, phases, deps. `withBase` says
+ * whether the place's base deps apply (they do not for the nodes the base needs).
+ */
+export function resolveNode(recipe: Recipe, place: ResolvedPlace, buildType: string, withBase = true): ResolvedNode {
   const context = makeContext(recipe, place, buildType);
   const fail = (what: string, error: unknown): never => {
     throw new EngineError(
@@ -138,18 +141,51 @@ export function resolveNode(recipe: Recipe, place: ResolvedPlace, buildType: str
   }
   let declared: readonly string[] = [];
   try {
-    declared = typeof recipe.deps === 'function' ? recipe.deps(context) : (recipe.deps ?? []);
+    declared = declaredDeps(recipe, context);
   } catch (error) {
     fail('its deps', error);
   }
   const id = nodeId(recipe.name, place.name);
+  const refs = [...declared, ...(place.definition.toolchainNodes ?? []), ...(withBase ? (place.definition.deps ?? []) : [])];
   const deps: NodeId[] = [];
-  for (const ref of [...declared, ...(place.definition.deps ?? [])]) {
+  for (const ref of refs) {
     const parsed = parseNodeRef(ref, place.name);
     const dep = nodeId(parsed.recipe, parsed.place);
     if (dep !== id && !deps.includes(dep)) deps.push(dep);
   }
   return { id, recipe, place, deps, context, phases, env };
+}
+
+function declaredDeps(recipe: Recipe, context: Context): readonly string[] {
+  return typeof recipe.deps === 'function' ? recipe.deps(context) : (recipe.deps ?? []);
+}
+
+/**
+ * The nodes of a place that its base deps need (the base deps included), following
+ * recipe deps inside the place. These nodes do not get the base deps themselves.
+ */
+export function baseClosure(config: Config, place: ResolvedPlace, buildType: string): Set<NodeId> {
+  const closure = new Set<NodeId>();
+  const recipes = new Map(config.recipes.map((r) => [r.name, r] as const));
+  const queue = [...(place.definition.deps ?? [])].map((ref) => parseNodeRef(ref, place.name));
+  while (queue.length > 0) {
+    const { recipe: name, place: where } = queue.shift()!;
+    if (where !== place.name) continue;
+    const id = nodeId(name, where);
+    if (closure.has(id)) continue;
+    closure.add(id);
+    const recipe = recipes.get(name);
+    if (!recipe) continue; // reported as an unknown dependency by resolveGraph
+    for (const ref of declaredDeps(recipe, makeContext(recipe, place, buildType))) queue.push(parseNodeRef(ref, place.name));
+  }
+  return closure;
+}
+
+/** Resolve a recipe in a place exactly as resolveGraph would (for `show`). */
+export async function resolveSingle(config: Config, recipe: Recipe, placeName: string, request: PlaceRequest, buildType: string): Promise<ResolvedNode> {
+  const place = await resolvePlace(config, placeName, request);
+  const withBase = !baseClosure(config, place, buildType).has(nodeId(recipe.name, place.name));
+  return resolveNode(recipe, place, buildType, withBase);
 }
 
 /** Turn goal names (recipes, named goals or node ids) into node ids. */
@@ -182,12 +218,17 @@ export function expandGoals(config: Config, goals: readonly string[], target: st
   return result;
 }
 
+/** The request places are resolved with: CLI options and the token layout. */
+export function placeRequest(options: Readonly<Record<string, string | undefined>>): PlaceRequest {
+  return { options, dirs: { build: tokenLayout.root, out: (place: string) => tokenLayout.outDir(place) } };
+}
+
 export async function resolveGraph(options: ResolveOptions): Promise<ResolvedGraph> {
   const { config } = options;
-  const request: PlaceRequest = { options: options.options ?? {} };
   const buildType = options.buildType ?? 'Release';
+  const request = placeRequest({ ...options.options, buildType });
   const recipes = new Map(config.recipes.map((r) => [r.name, r] as const));
-  const places = new Map<string, ResolvedPlace>();
+  const places = new Map<string, { place: ResolvedPlace; base: Set<NodeId> }>();
   const goals = expandGoals(config, options.goals, options.target, request);
 
   const nodes = new Map<NodeId, ResolvedNode>();
@@ -203,12 +244,13 @@ export async function resolveGraph(options: ResolveOptions): Promise<ResolvedGra
       const who = requestedBy ? `Recipe ${describeRecipe(requestedBy.recipe)} depends on` : 'The goal names';
       throw new EngineError('UNKNOWN_DEP', `${who} "${recipeName}", but no recipe has that name.${suggestion} Fix the name in its deps, or add the recipe to the config.`);
     }
-    let place = places.get(placeName);
-    if (!place) {
-      place = await resolvePlace(config, placeName, request);
-      places.set(placeName, place);
+    let entry = places.get(placeName);
+    if (!entry) {
+      const place = await resolvePlace(config, placeName, request);
+      entry = { place, base: baseClosure(config, place, buildType) };
+      places.set(placeName, entry);
     }
-    const node = resolveNode(recipe, place, buildType);
+    const node = resolveNode(recipe, entry.place, buildType, !entry.base.has(id));
     nodes.set(id, node);
     graph.setNode(id);
     for (const dep of node.deps) {

@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
-import { Parser, Unpack, type ReadEntry } from 'tar';
+import { Parser, Unpack, UnpackSync, type ReadEntry } from 'tar';
 import { EngineError } from '../errors.ts';
 import { ArchiveGuard, type EntryKind } from './archive-guard.ts';
 import { findExecutable, makeTempDir, pathExists, removeTree, TOOL_PACKAGES } from './fsutil.ts';
@@ -70,7 +70,7 @@ export async function requireTool(tool: string, purpose: string): Promise<void> 
   if (await findExecutable(tool)) return;
   const pkg = TOOL_PACKAGES[tool] ?? tool;
   throw new EngineError(
-    'EXTRACT_FAILED',
+    'MISSING_TOOL',
     `The host tool "${tool}" is needed to ${purpose} but is not on PATH. ` +
       `Install it (Debian/Ubuntu: apt-get install ${pkg}) and run again.`,
   );
@@ -86,21 +86,15 @@ interface TarByteStream {
 async function openTarStream(archive: string, format: Exclude<ArchiveFormat, 'zip'>): Promise<TarByteStream> {
   if (format === 'tar' || format === 'gz') {
     const file = createReadStream(archive);
-    if (format === 'tar') {
-      const finished = new Promise<void>((resolve, reject) => {
-        file.on('end', resolve);
-        file.on('error', reject);
-      });
-      return { stream: file, finished, cancel: () => file.destroy() };
-    }
-    const gunzip = zlib.createGunzip();
-    file.on('error', (err) => gunzip.destroy(err));
-    file.pipe(gunzip);
+    const out: Readable = format === 'tar' ? file : file.pipe(zlib.createGunzip());
+    if (out !== file) file.on('error', (err) => out.destroy(err));
+    // 'close' without 'end' is a cancel (or a destroy after an error, reported by 'error').
     const finished = new Promise<void>((resolve, reject) => {
-      gunzip.on('end', resolve);
-      gunzip.on('error', reject);
+      out.on('end', resolve);
+      out.on('error', reject);
+      out.on('close', resolve);
     });
-    return { stream: gunzip, finished, cancel: () => { file.destroy(); gunzip.destroy(); } };
+    return { stream: out, finished, cancel: () => { file.destroy(); out.destroy(); } };
   }
   const spec = HOST_DECOMPRESSOR[format]!;
   await requireTool(spec.tool, `decompress ${path.basename(archive)}`);
@@ -252,7 +246,6 @@ async function unpackZip(archive: string, into: string, strip: number, scratch: 
   await fs.mkdir(raw);
   // -X off, -K off: no uid/gid and no setuid bits restored.
   const r = await run('unzip', ['-qq', '-o', archive, '-d', raw]);
-  if (r.code !== 0 && r.code !== 1) throw asEngineError(new Error(`unzip exit ${r.code}: ${r.stderr.trim()}`), archive);
   // Second pass on what unzip actually made: types, symlink targets, paths through symlinks.
   const post = new ArchiveGuard(archive, strip);
   const walk = async (dir: string, rel: string): Promise<void> => {
@@ -281,6 +274,8 @@ async function unpackZip(archive: string, into: string, strip: number, scratch: 
     }
   }
   post.finish();
+  // Judged after the safety checks: unzip also fails on some hostile layouts, and those should say so.
+  if (r.code !== 0 && r.code !== 1) throw asEngineError(new Error(`unzip exit ${r.code}: ${(r.stderr || r.stdout).trim()}`), archive);
   await moveStripped(raw, into, strip);
   return guard;
 }

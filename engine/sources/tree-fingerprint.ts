@@ -11,9 +11,9 @@
  * "racily clean" problem git has: a same-size rewrite within one timestamp tick
  * would otherwise go unnoticed).
  */
-import { promises as fs } from 'node:fs';
+import { lstatSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fingerprintFile, fingerprintString, initHashing, type Fingerprint } from '../hash.ts';
+import { fingerprintBytes, fingerprintFile, fingerprintString, initHashing, type Fingerprint } from '../hash.ts';
 import { writeFileAtomic } from './fsutil.ts';
 
 export interface TreeFingerprint {
@@ -33,6 +33,7 @@ const CACHE_VERSION = 1;
 /** Files modified this close to when we read them are re-read next time. */
 const RACY_WINDOW_NS = 100_000_000n;
 const READ_CONCURRENCY = 16;
+const SMALL_FILE = 1n << 20n;
 
 /** [size, mtimeNs, ino, mode, fingerprint, racy(1)|0] - arrays keep a 100k-entry cache small. */
 type CacheRow = [string, string, string, number, string, number];
@@ -61,31 +62,33 @@ interface Found {
   mode: number;
 }
 
-/** Depth-first readdir walk with lstat (bigint for ns mtimes); siblings in parallel. */
+/**
+ * Walk with synchronous readdir/lstat. Measured on 100k files (2 cores): 0.65-0.9 s
+ * sync against 2.5 s for fast-glob and 2.7-4 s for async fs.lstat (libuv's thread
+ * pool round trips dominate). The event loop gets a turn every few thousand entries.
+ */
 async function walk(root: string, skip: (rel: string, name: string) => boolean): Promise<Found[]> {
   const out: Found[] = [];
-  const visit = async (dirAbs: string, dirRel: string): Promise<void> => {
-    const names = await fs.readdir(dirAbs);
-    await Promise.all(
-      names.map(async (name) => {
-        const rel = dirRel ? `${dirRel}/${name}` : name;
-        if (skip(rel, name)) return;
-        const abs = path.join(dirAbs, name);
-        const st = await fs.lstat(abs, { bigint: true });
-        const base = { rel, size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, mode: Number(st.mode & 0o7777n) };
-        if (st.isDirectory()) {
-          out.push({ ...base, kind: 'd' });
-          await visit(abs, rel);
-        } else if (st.isSymbolicLink()) {
-          out.push({ ...base, kind: 'l' });
-        } else if (st.isFile()) {
-          out.push({ ...base, kind: 'f' });
-        }
-        // Sockets, FIFOs and devices in a source tree are not source; they are left out.
-      }),
-    );
-  };
-  await visit(root, '');
+  const stack: [string, string][] = [[root, '']];
+  let sinceYield = 0;
+  while (stack.length > 0) {
+    const [dirAbs, dirRel] = stack.pop()!;
+    for (const name of readdirSync(dirAbs)) {
+      const rel = dirRel ? `${dirRel}/${name}` : name;
+      if (skip(rel, name)) continue;
+      const abs = `${dirAbs}/${name}`;
+      const st = lstatSync(abs, { bigint: true });
+      const kind = st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : st.isFile() ? 'f' : undefined;
+      // Sockets, FIFOs and devices in a source tree are not source; they are left out.
+      if (kind === undefined) continue;
+      out.push({ rel, kind, size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, mode: Number(st.mode & 0o7777n) });
+      if (kind === 'd') stack.push([abs, rel]);
+      if (++sinceYield >= 5000) {
+        sinceYield = 0;
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+  }
   return out;
 }
 
@@ -138,8 +141,21 @@ export async function fingerprintTree(dir: string, cacheFile: string, opts: Tree
       files[f.rel] = `l:${await fs.readlink(path.join(root, f.rel))}`;
     },
   );
+  let sinceYield = 0;
   await mapLimit(toRead, READ_CONCURRENCY, async (f) => {
-    const fp = await fingerprintFile(path.join(root, f.rel));
+    const abs = path.join(root, f.rel);
+    // Small files (most of a source tree) are read in one synchronous call: a stream
+    // per file costs more than the read itself (100k files: ~10 s -> ~2 s).
+    let fp: Fingerprint;
+    if (f.size <= SMALL_FILE) {
+      fp = fingerprintBytes(readFileSync(abs));
+      if (++sinceYield >= 2000) {
+        sinceYield = 0;
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    } else {
+      fp = await fingerprintFile(abs);
+    }
     readCount++;
     changed = true;
     files[f.rel] = `f:${f.mode.toString(8)}:${fp}`;

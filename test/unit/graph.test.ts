@@ -57,6 +57,18 @@ describe('graph resolution', () => {
     expect(resolved.nodes.get('pkg@stage2' as never)?.deps).toEqual(['toolchain@host']);
   });
 
+  it('gives the base deps to every node but those the base itself needs', async () => {
+    const config = defineConfig({
+      recipes: [r('libc'), r('headers', ['libc']), r('builtins', ['libc', 'headers']), r('app'), r('cc')],
+      places: [{ name: 'host' }, { name: 'target', deps: ['libc', 'headers', 'builtins'], toolchainNodes: ['cc@host'] }],
+    });
+    const resolved = await resolveGraph({ config, goals: ['app'], target: 'target' });
+    const deps = (id: string) => resolved.nodes.get(id as never)?.deps;
+    expect(deps('app@target')).toEqual(['cc@host', 'libc@target', 'headers@target', 'builtins@target']);
+    expect(deps('headers@target')).toEqual(['libc@target', 'cc@host']);
+    expect(deps('libc@target')).toEqual(['cc@host']);
+  });
+
   it('rejects an unknown place', async () => {
     const config = defineConfig({ recipes: [r('pkg')], places: [{ name: 'host' }] });
     const error = await resolveError(config, ['pkg@mars']);

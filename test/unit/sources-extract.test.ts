@@ -92,6 +92,22 @@ describe('extractArchive: good archives', () => {
     await expect(extractArchive(archive, dest, { tmpDir: path.join(root, 'tmp-x') })).rejects.toMatchObject({ code: 'EXTRACT_FAILED' });
   });
 
+  it('names the apt package when a host decompressor is missing', async () => {
+    const archive = await writeArchive('tool.tar.xz', compress(makeTar(good), 'xz'));
+    const emptyBin = path.join(root, 'empty-bin');
+    await fs.mkdir(emptyBin, { recursive: true });
+    const saved = process.env.PATH;
+    process.env.PATH = emptyBin;
+    try {
+      const err = await extractArchive(archive, path.join(root, 'tool'), { tmpDir: path.join(root, 'tmp-tool') }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'MISSING_TOOL' });
+      expect((err as Error).message).toContain('apt-get install xz-utils');
+    } finally {
+      process.env.PATH = saved;
+    }
+    expect(await fs.readdir(path.join(root, 'tmp-tool'))).toEqual([]);
+  });
+
   it('fails cleanly on a corrupt compressed stream', async () => {
     const data = compress(makeTar(good), 'xz');
     const archive = await writeArchive('corrupt.tar.xz', Buffer.concat([data.subarray(0, 60), Buffer.alloc(200, 7)]));

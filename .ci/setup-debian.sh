@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what rootfs-engine needs on a Debian 12 (bookworm) host, as root:
+# the host toolchain profile (clang-19, lld-19, llvm-19), build tools, qemu for
+# running and booting foreign targets, and deb-src entries for the apt source
+# provider. Idempotent; used by the README's commands and by CI.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+export DEBIAN_FRONTEND=noninteractive
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup-debian.sh: run as root (sudo bash .ci/setup-debian.sh)" >&2
+  exit 1
+fi
+
+apt-get update -o Acquire::Retries=3
+apt-get install -y --no-install-recommends -o Acquire::Retries=3 \
+  ca-certificates gcc libc6-dev make patch file \
+  xz-utils bzip2 zstd unzip gzip cpio openssl \
+  clang-19 lld-19 llvm-19 libclang-rt-19-dev \
+  bison flex bc rsync cmake ninja-build python3 \
+  qemu-user-static qemu-system-x86 qemu-system-arm e2fsprogs
+
+bash "$here/apt-sources.sh"

@@ -1,0 +1,10 @@
+import { Unpack } from 'tar';
+import { promises as fs } from 'node:fs';
+import { makeTar } from '/work/main/test/unit/sources-helpers.ts';
+const dir = await fs.mkdtemp('/tmp/dbg2-');
+const tar = makeTar([{ path: 'pkg/' }, { path: 'pkg/ok.c', body: 'ok' }, { path: `/tmp/x/abs-pwned`, body: 'x' }, { path: 'pkg/more', body: 'y' }]);
+let stop = false;
+const u = new Unpack({ cwd: dir, strict: true, filter: (p) => { if (p.startsWith('/')) { stop = true; queueMicrotask(() => { console.log('ending'); u.end(); }); return false; } return !stop; } });
+for (const ev of ['close', 'finish', 'end', 'error', 'prefinish', 'abort']) u.on(ev, (x: unknown) => console.log('event', ev, String(x ?? '')));
+u.write(tar.subarray(0, 2048));
+setTimeout(() => console.log('timeout'), 1000);

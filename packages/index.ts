@@ -1,0 +1,17 @@
+/**
+ * Every recipe of rootfs-engine, for `import { musl, toybox } from 'rootfs-engine/packages'`.
+ * Recipes use only the public API; a user's config can mix them with its own.
+ */
+import type { Recipe } from 'rootfs-engine';
+import { musl } from './musl.ts';
+import { linuxHeaders } from './linux-headers.ts';
+import { compilerRtBuiltins } from './compiler-rt-builtins.ts';
+import { toybox } from './toybox.ts';
+
+export { musl, linuxHeaders, compilerRtBuiltins, toybox };
+export { rootfsOf, type RootfsFacts } from '../sysroot/place.ts';
+export { TARGETS, targetInfo, type TargetInfo } from '../sysroot/targets.ts';
+export { rootfsPlaces, STAGES, BASE_PACKAGES } from '../stages/places.ts';
+export { rootfsGoals } from '../stages/goals.ts';
+
+export const allRecipes: readonly Recipe[] = [musl, linuxHeaders, compilerRtBuiltins, toybox];

@@ -1,0 +1,49 @@
+/**
+ * toybox: the command line utilities (ls, cat, sh, mount, ...), one static binary
+ * with one link per command in /usr/bin. Toybox builds only inside its source
+ * tree, so the build gets a private copy (make-rootfs's pkg_copy).
+ */
+import { readFileSync } from 'node:fs';
+import { defineRecipe } from 'rootfs-engine';
+
+// Read at load time and written by the configure phase, so the fragment's content
+// (not only its path) is part of the node key.
+const configFragment = readFileSync(new URL('./files/toybox/config.fragment', import.meta.url), 'utf8');
+
+export const toybox = defineRecipe({
+  name: 'toybox',
+  version: '0.8.9',
+  license: '0BSD',
+  description: 'command line utilities in one binary',
+  homepage: 'https://landley.net/toybox/',
+  source: {
+    urls: ['https://landley.net/toybox/downloads/toybox-0.8.9.tar.gz'],
+    sha256: '06913dde3de7139b40f947bd7f23869dfc8796e9c6ff39de02719f8b7b2d47ad',
+    // Debian repacks it (+dfsg, recompressed), so its orig has its own checksum.
+    debian: {
+      package: 'toybox',
+      version: '0.8.9+dfsg-1.1',
+      sha256: '16fb5967531e88ca33b8c9142376987617ebe52e34e2b3f3a779603674b7d07c',
+      topDir: 'toybox-0.8.9',
+    },
+    privateCopy: true,
+  },
+  tools: ['clang', 'make'],
+  env: {
+    // CC must be a bare command: toybox checks it with `command -v`.
+    CC: 'clang',
+    HOSTCC: 'clang',
+    NOSTRIP: '1',
+    CROSS_COMPILE: '',
+  },
+  phases: {
+    configure: (ctx) => [
+      ['sh', '-c', 'printf "%s" "$1" > config.fragment', 'sh', configFragment],
+      `make -C ${ctx.dirs.src} defconfig KCONFIG_ALLCONFIG=${ctx.dirs.obj}/config.fragment`,
+    ],
+    // An empty TARGET: toybox's build misreads the variable when it is set.
+    build: (ctx) => `make -C ${ctx.dirs.src} toybox TARGET=`,
+    install: (ctx) => `make -C ${ctx.dirs.src} install_flat PREFIX=${ctx.dirs.dest}/usr/bin TARGET=`,
+    check: (ctx) => `${ctx.dirs.src}/toybox echo toybox-ok`,
+  },
+});

@@ -1,0 +1,56 @@
+/**
+ * Named goals: the stages of the bootstrap and the per-target sets, as make-rootfs
+ * names them (`make stage3`, `make builtins`, `make TARGET=T install`).
+ */
+import type { GoalDefinition, PlaceRequest } from 'rootfs-engine';
+import { EngineError } from 'rootfs-engine';
+import { BASE_PACKAGES, STAGES } from './places.ts';
+import { TARGETS } from '../sysroot/targets.ts';
+
+/** What each stage builds on top of its base (llvm only in the llvm profile). */
+const STAGE_PACKAGES: Record<string, readonly string[]> = {
+  stage1: ['toybox'],
+  stage2: ['toybox'],
+  stage3: ['toybox'],
+};
+
+/** The default package set of a target image (the seed's TARGET_PKGS, as far as recipes exist). */
+export const TARGET_PACKAGES: readonly string[] = ['toybox'];
+
+function stageNodes(stage: string, request: PlaceRequest): string[] {
+  const index = (STAGES as readonly string[]).indexOf(stage);
+  const earlier = index > 0 ? stageNodes(STAGES[index - 1]!, request) : [];
+  const llvm = request.options['toolchain'] === 'host' ? [] : ['llvm'];
+  const own = [...BASE_PACKAGES, ...llvm, ...(STAGE_PACKAGES[stage] ?? [])].map((name) => `${name}@${stage}`);
+  return [...earlier, ...own];
+}
+
+function stageGoal(stage: string): GoalDefinition {
+  return {
+    description: `${stage} and every stage before it`,
+    nodes: (request) => stageNodes(stage, request),
+  };
+}
+
+function requireTarget(goal: string, place: string | undefined): string {
+  if (!place || !Object.hasOwn(TARGETS, place)) {
+    throw new EngineError('USAGE', `The goal "${goal}" builds for one target: add --target with one of ${Object.keys(TARGETS).join(', ')}.`);
+  }
+  return place;
+}
+
+export function rootfsGoals(): Record<string, GoalDefinition> {
+  return {
+    stage1: stageGoal('stage1'),
+    stage2: stageGoal('stage2'),
+    stage3: stageGoal('stage3'),
+    builtins: {
+      description: 'compiler-rt builtins and crt files for every supported target',
+      nodes: () => Object.keys(TARGETS).map((triple) => `compiler-rt-builtins@${triple}`),
+    },
+    install: {
+      description: "a target's default package set (needs --target)",
+      nodes: ({ place }) => TARGET_PACKAGES.map((name) => `${name}@${requireTarget('install', place)}`),
+    },
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * Building a place (a stage or a target) from a target, a toolchain and a sysroot:
+ * the environment every node of the place gets (make-rootfs's exported CC, CFLAGS,
+ * PKG_CONFIG_* ...), the typed facts recipes read through `rootfsOf(ctx)`, and the
+ * install check that enforces "no dynamic loader, no shared libraries".
+ */
+import path from 'node:path';
+import { EngineError, type Context, type PlaceDefinition } from 'rootfs-engine';
+import { deriveFlags, type BuildType, type Flags } from './flags.ts';
+import type { TargetInfo } from './targets.ts';
+import type { Toolchain } from './toolchain.ts';
+import { checkStaticElves } from './elf.ts';
+
+export interface RootfsFacts {
+  target: TargetInfo;
+  /** `stage1`..`stage4`, or undefined for a cross target. */
+  stage: string | undefined;
+  toolchain: { name: string; binDir: string; major: string; description: string };
+  /** The place's out tree, which is its sysroot. */
+  sysroot: string;
+  /** clang resource dir inside the sysroot (builtins, crt files, clang's headers). */
+  resourceDir: string;
+  /** Where the compiler-rt-builtins recipe installs, relative to DESTDIR. */
+  resourceDirInstallPath: string;
+  flags: Flags;
+  buildType: BuildType;
+  /** The meson cross file for this place (make-rootfs installs one per target). */
+  mesonCrossFile: string;
+  /** Whether every installed ELF must be static. */
+  staticOnly: boolean;
+}
+
+declare module 'rootfs-engine' {
+  interface PlaceFacts {
+    rootfs?: RootfsFacts;
+  }
+}
+
+/** The rootfs facts of a context; recipes of this project only build in rootfs places. */
+export function rootfsOf(ctx: Context): RootfsFacts {
+  const facts = ctx.facts.rootfs;
+  if (!facts) {
+    throw new EngineError(
+      'CONFIG_INVALID',
+      `${ctx.recipe.name} needs a rootfs place (a stage or a target triple such as x86_64-linux-musl), but was asked to build in "${ctx.place}".`,
+    );
+  }
+  return facts;
+}
+
+export interface PlaceSpec {
+  name: string;
+  target: TargetInfo;
+  stage: string | undefined;
+  toolchain: Toolchain;
+  /** The place's out dir as the engine's token layout gives it. */
+  outDir: string;
+  buildType: BuildType;
+  /** Base nodes (C library, headers, builtins) every other node of the place needs. */
+  baseDeps: readonly string[];
+  /** Nodes that build the toolchain, if it is not the host's. */
+  toolchainNodes: readonly string[];
+  staticOnly: boolean;
+}
+
+function mesonCrossFile(target: TargetInfo, flags: Flags): string {
+  const list = (items: readonly string[]): string => `[${items.map((i) => `'${i}'`).join(', ')}]`;
+  return [
+    '[binaries]',
+    "c = 'clang'",
+    "cpp = 'clang++'",
+    "ar = 'llvm-ar'",
+    "strip = 'llvm-strip'",
+    "objcopy = 'llvm-objcopy'",
+    "readelf = 'llvm-readelf'",
+    "pkg-config = 'pkg-config'",
+    '',
+    '[built-in options]',
+    `c_args = ${list(flags.cflags)}`,
+    `cpp_args = ${list(flags.cxxflags)}`,
+    `c_link_args = ${list(flags.ldflags)}`,
+    `cpp_link_args = ${list(flags.ldflags)}`,
+    '',
+    '[host_machine]',
+    "system = 'linux'",
+    `cpu_family = '${target.meson.cpuFamily}'`,
+    `cpu = '${target.meson.cpu}'`,
+    `endian = '${target.endian}'`,
+    '',
+  ].join('\n');
+}
+
+export function makePlace(spec: PlaceSpec): PlaceDefinition {
+  const { target, toolchain } = spec;
+  const resourceDirInstallPath = path.join('usr', 'lib', 'clang', toolchain.major);
+  const resourceDir = path.join(spec.outDir, resourceDirInstallPath);
+  const flags = deriveFlags({ target, sysroot: spec.outDir, resourceDir, buildType: spec.buildType, stage1: spec.stage === 'stage1' });
+  const facts: RootfsFacts = {
+    target,
+    stage: spec.stage,
+    toolchain: { name: toolchain.name, binDir: toolchain.binDir, major: toolchain.major, description: toolchain.description },
+    sysroot: spec.outDir,
+    resourceDir,
+    resourceDirInstallPath,
+    flags,
+    buildType: spec.buildType,
+    mesonCrossFile: mesonCrossFile(target, flags),
+    staticOnly: spec.staticOnly,
+  };
+  return {
+    name: spec.name,
+    description: `${spec.stage ? `${spec.stage}, ` : ''}${target.triple}, ${toolchain.description}, ${spec.buildType}`,
+    env: {
+      PATH: `${toolchain.binDir}:/usr/local/bin:/usr/bin:/bin`,
+      LC_ALL: 'C',
+      CC: 'clang',
+      CXX: 'clang++',
+      CPP: 'clang -E',
+      LD: 'ld.lld',
+      AR: 'llvm-ar',
+      RANLIB: 'llvm-ranlib',
+      NM: 'llvm-nm',
+      STRIP: 'llvm-strip',
+      OBJCOPY: 'llvm-objcopy',
+      OBJDUMP: 'llvm-objdump',
+      READELF: 'llvm-readelf',
+      HOSTCC: 'clang',
+      CFLAGS: flags.cflags.join(' '),
+      CXXFLAGS: flags.cxxflags.join(' '),
+      LDFLAGS: flags.ldflags.join(' '),
+      PKG_CONFIG_LIBDIR: `${spec.outDir}/usr/lib/pkgconfig:${spec.outDir}/usr/share/pkgconfig`,
+      PKG_CONFIG_SYSROOT_DIR: spec.outDir,
+      // Reproducible timestamps inside archives and binaries that embed a date.
+      SOURCE_DATE_EPOCH: '1700000000',
+    },
+    deps: spec.baseDeps,
+    toolchainNodes: spec.toolchainNodes,
+    facts: { rootfs: facts },
+    toolchain: toolchain.identity,
+    checkInstall: async ({ stagingDir, files }) => {
+      const problems = await checkStaticElves(stagingDir, files, target.elfMachine);
+      // Outside static-only places (the seed's stage1 LLVM links the host's libc)
+      // only the machine type is enforced.
+      return spec.staticOnly ? problems : problems.filter((p) => p.includes('built for'));
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Toolchains are values. `host` is an LLVM found on this machine (Debian's
+ * clang-19 by default); `stageN` is the LLVM a stage installed into out/stageN.
+ * Either way recipes see the same thing: a bin directory to put first on PATH,
+ * bare tool names (CC=clang, AR=llvm-ar, as make-rootfs exports them), the LLVM
+ * major version (for the resource directory), and an identity string that goes
+ * into every node key of the places that use it.
+ */
+import { promises as fs, constants as fsConstants } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { EngineError } from 'rootfs-engine';
+
+export interface Toolchain {
+  /** `host` or the stage whose LLVM this is. */
+  name: string;
+  /** Directory holding clang, clang++, ld.lld, llvm-ar... (unsuffixed names). */
+  binDir: string;
+  /** LLVM major version: the resource directory is usr/lib/clang/<major>. */
+  major: string;
+  description: string;
+  /** Everything that identifies the toolchain's behaviour; part of node keys. */
+  identity: () => Promise<string>;
+}
+
+/** Programs every recipe may call by their bare names. */
+export const LLVM_TOOLS = ['clang', 'clang++', 'ld.lld', 'llvm-ar', 'llvm-ranlib', 'llvm-nm', 'llvm-strip', 'llvm-objcopy', 'llvm-readelf'] as const;
+
+/** Debian releases the host profile accepts, most preferred first (19 matches our LLVM recipe). */
+const HOST_LLVM_MAJORS = ['19', '20', '21', '22', '18', '17', '16'];
+
+async function isExecutable(file: string): Promise<boolean> {
+  return fs.access(file, fsConstants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+let hostToolchain: Promise<Toolchain> | undefined;
+
+/**
+ * The host LLVM: $ROOTFS_ENGINE_HOST_LLVM (a bin directory) or Debian's
+ * /usr/lib/llvm-<major>/bin. Missing tools are an error naming the packages.
+ */
+export function findHostToolchain(): Promise<Toolchain> {
+  hostToolchain ??= locateHostToolchain();
+  return hostToolchain;
+}
+
+async function locateHostToolchain(): Promise<Toolchain> {
+  const override = process.env['ROOTFS_ENGINE_HOST_LLVM'];
+  const candidates = override ? [override] : HOST_LLVM_MAJORS.map((major) => `/usr/lib/llvm-${major}/bin`);
+  let best: { binDir: string; missing: string[] } | undefined;
+  for (const binDir of candidates) {
+    if (!(await isExecutable(path.join(binDir, 'clang')))) continue;
+    const missing: string[] = [];
+    for (const tool of LLVM_TOOLS) if (!(await isExecutable(path.join(binDir, tool)))) missing.push(tool);
+    if (missing.length === 0) return makeHostToolchain(binDir);
+    best ??= { binDir, missing };
+  }
+  const detail = best ? `${best.binDir} has clang but lacks ${best.missing.join(', ')}` : 'no clang was found in /usr/lib/llvm-*/bin';
+  throw new EngineError(
+    'MISSING_TOOL',
+    `The host toolchain profile needs LLVM's clang, lld and tools, and ${detail}. ` +
+      `On Debian 12 run: apt-get install -y clang-19 lld-19 llvm-19 libclang-rt-19-dev (or bash .ci/setup-debian.sh); ` +
+      `elsewhere set ROOTFS_ENGINE_HOST_LLVM to a directory holding ${LLVM_TOOLS.join(', ')}.`,
+  );
+}
+
+async function makeHostToolchain(binDir: string): Promise<Toolchain> {
+  const clang = path.join(binDir, 'clang');
+  const version = await execa(clang, ['--version'], { reject: false });
+  const match = /clang version (\d+)\.(\d+)\.(\d+)/.exec(String(version.stdout));
+  if (!match) {
+    throw new EngineError('MISSING_TOOL', `${clang} --version did not print a clang version (${String(version.stderr || version.stdout).slice(0, 200)}). Check the host LLVM installation.`);
+  }
+  let identity: Promise<string> | undefined;
+  return {
+    name: 'host',
+    binDir,
+    major: match[1]!,
+    description: `host LLVM ${match[1]}.${match[2]}.${match[3]} (${binDir})`,
+    identity: () => {
+      identity ??= hostIdentity(binDir, String(version.stdout));
+      return identity;
+    },
+  };
+}
+
+/** Versions and resolved paths of every tool: a Debian update of clang changes the keys. */
+async function hostIdentity(binDir: string, clangVersion: string): Promise<string> {
+  const parts = [clangVersion.trim()];
+  for (const tool of LLVM_TOOLS) {
+    const real = await fs.realpath(path.join(binDir, tool));
+    const stat = await fs.stat(real);
+    parts.push(`${tool} -> ${real} (${stat.size} bytes)`);
+  }
+  const lld = await execa(path.join(binDir, 'ld.lld'), ['--version'], { reject: false });
+  parts.push(String(lld.stdout).trim());
+  return parts.join('\n');
+}
+
+/** The LLVM a stage built, installed in out/<stage>/usr/bin (a token path until run). */
+export function stageToolchain(stage: string, outDir: string, major: string): Toolchain {
+  return {
+    name: stage,
+    binDir: path.join(outDir, 'usr', 'bin'),
+    major,
+    description: `LLVM built by ${stage}`,
+    // The llvm@<stage> node is a dependency of every node that uses this toolchain,
+    // so its output hash is already in their keys.
+    identity: async () => `llvm@${stage}`,
+  };
+}
