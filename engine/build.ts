@@ -209,12 +209,13 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   const order = topologicalOrder(resolved);
   const deps = new Map<NodeId, NodeId[]>(order.map((id) => [id, resolved.nodes.get(id)!.deps]));
   const weights = new Map<NodeId, number>();
-  for (const id of order) {
-    const node = resolved.nodes.get(id)!;
-    const record = await context.state.read(node.place.name, node.recipe.name);
-    const weight = node.recipe.weight ?? 1;
-    if (record) weights.set(id, record.durationMs * weight);
-  }
+  // Records are read concurrently: at thousands of nodes, one await per file in
+  // turn dominated a no-op run.
+  const records = await Promise.all(order.map((id) => context.state.read(resolved.nodes.get(id)!.place.name, resolved.nodes.get(id)!.recipe.name)));
+  order.forEach((id, index) => {
+    const record = records[index];
+    if (record) weights.set(id, record.durationMs * (resolved.nodes.get(id)!.recipe.weight ?? 1));
+  });
   const outputs = new Map<NodeId, OutputHash>();
   const failures: NodeFailure[] = [];
   const counts: RunCounts = { total: order.length, fresh: 0, built: 0, failed: 0, skipped: 0, cancelled: 0 };

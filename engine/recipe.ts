@@ -44,6 +44,11 @@ export interface UrlSource {
   filename?: string;
   /** Leading path components to drop when extracting (default 1). */
   strip?: number;
+  /**
+   * Extract only these paths of the tree (after strip), e.g. `['compiler-rt', 'cmake']`
+   * out of the whole LLVM source: minutes less for a big archive.
+   */
+  subset?: readonly string[];
   /** Patch files (paths relative to the recipe file), applied in order with -p1. */
   patches?: readonly string[];
   debian?: DebianSource;
@@ -130,23 +135,33 @@ export interface Recipe extends Readonly<RecipeInput> {
   readonly file: string;
 }
 
-/** Where a definition was written: the first stack frame outside the engine. */
-function callerFile(): string {
-  const stack = new Error().stack ?? '';
-  const here = fileURLToPath(import.meta.url);
-  for (const line of stack.split('\n').slice(1)) {
-    const match = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/.exec(line);
-    if (!match?.[1]) continue;
-    const file = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
-    if (file === here) continue;
-    return file;
+/**
+ * Where a definition was written: the file of the caller of `fn`. Raw call sites
+ * are read instead of a formatted stack, which is costly under source maps and
+ * matters for configs with thousands of recipes.
+ */
+function callerFile(fn: (...args: never[]) => unknown): string {
+  const original = Error.prepareStackTrace;
+  let sites: NodeJS.CallSite[] = [];
+  try {
+    Error.prepareStackTrace = (_error, stack) => stack;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, fn);
+    sites = (holder.stack as NodeJS.CallSite[] | undefined) ?? [];
+  } finally {
+    Error.prepareStackTrace = original;
+  }
+  for (const site of sites) {
+    const name = site.getFileName();
+    if (!name) continue;
+    return name.startsWith('file://') ? fileURLToPath(name) : name;
   }
   return path.join(process.cwd(), '<unknown>');
 }
 
 /** Declare a recipe. The returned object remembers the file it was defined in. */
 export function defineRecipe(input: RecipeInput): Recipe {
-  return Object.freeze({ ...input, file: callerFile() });
+  return Object.freeze({ ...input, file: callerFile(defineRecipe) });
 }
 
 /** Everything a node of a place gets from the place. */
@@ -223,5 +238,5 @@ export interface Config extends Readonly<ConfigInput> {
 }
 
 export function defineConfig(input: ConfigInput): Config {
-  return Object.freeze({ ...input, file: callerFile() });
+  return Object.freeze({ ...input, file: callerFile(defineConfig) });
 }

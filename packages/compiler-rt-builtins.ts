@@ -14,7 +14,8 @@ export const compilerRtBuiltins = defineRecipe({
   license: 'Apache-2.0 WITH LLVM-exception',
   description: 'compiler-rt builtins and crt files',
   homepage: 'https://compiler-rt.llvm.org/',
-  source: llvmSource,
+  // Only what a runtimes build of compiler-rt reads: 54 MB instead of 2.3 GB.
+  source: { ...llvmSource, subset: ['compiler-rt', 'cmake', 'runtimes', 'llvm/cmake', 'llvm/utils/llvm-lit', 'llvm/utils/lit'] },
   deps: ['musl', 'linux-headers'],
   tools: ['clang', 'cmake', 'ninja'],
   // The place's flags point -resource-dir at what this recipe builds: not yet usable.

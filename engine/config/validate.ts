@@ -19,6 +19,7 @@ const urlSource = z
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (a SHA-256)'),
     filename: z.string().min(1).optional(),
     strip: z.number().int().min(0).optional(),
+    subset: z.array(z.string().min(1)).optional(),
     patches: z.array(z.string()).optional(),
     debian: debian.optional(),
     privateCopy: z.boolean().optional(),

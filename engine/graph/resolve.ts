@@ -192,8 +192,11 @@ export async function resolveSingle(config: Config, recipe: Recipe, placeName: s
 export function expandGoals(config: Config, goals: readonly string[], target: string | undefined, request: PlaceRequest): NodeId[] {
   const place = target ?? defaultPlaceOf(config);
   const result: NodeId[] = [];
+  const seen = new Set<NodeId>();
   const add = (id: NodeId): void => {
-    if (!result.includes(id)) result.push(id);
+    if (seen.has(id)) return;
+    seen.add(id);
+    result.push(id);
   };
   for (const goal of goals) {
     const named = config.goals?.[goal];

@@ -67,6 +67,7 @@ export class SourceInputCache {
     } else {
       inputs['source.sha256'] = source.sha256;
       inputs['source.strip'] = String(source.strip ?? 1);
+      if (source.subset) inputs['source.subset'] = [...source.subset].sort().join(',');
     }
     if (source.privateCopy) inputs['source.privateCopy'] = 'true';
     for (const patch of patchFilesOf(recipe)) {

@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
-import { Parser, Unpack, UnpackSync, type ReadEntry } from 'tar';
+import { Parser, Unpack, type ReadEntry } from 'tar';
 import { EngineError } from '../errors.ts';
 import { ArchiveGuard, type EntryKind } from './archive-guard.ts';
 import { findExecutable, makeTempDir, pathExists, removeTree, TOOL_PACKAGES } from './fsutil.ts';
@@ -28,6 +28,11 @@ export type ArchiveFormat = 'tar' | 'gz' | 'xz' | 'bz2' | 'zst' | 'zip';
 export interface ExtractOptions {
   /** Leading path components to drop (default 1: the `name-version/` directory). */
   strip?: number;
+  /**
+   * Extract only these paths (after stripping) and what lies below them. Every
+   * entry is still checked, so a hostile entry elsewhere refuses the archive.
+   */
+  include?: readonly string[];
   /** Where the temp extraction dir is made; same filesystem as dest keeps the final rename atomic. */
   tmpDir: string;
 }
@@ -150,7 +155,20 @@ function asEngineError(err: unknown, archive: string): EngineError {
 
 const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function unpackTar(archive: string, format: Exclude<ArchiveFormat, 'zip'>, into: string, strip: number): Promise<ArchiveGuard> {
+function included(relPath: string, include: readonly string[] | undefined): boolean {
+  if (!include) return true;
+  const clean = relPath.replace(/^\.\//, '').replace(/\/+$/, '');
+  // Parent directories of an included path are kept too, so the tree can hold it.
+  return include.some((prefix) => clean === prefix || clean.startsWith(`${prefix}/`) || prefix.startsWith(`${clean}/`));
+}
+
+async function unpackTar(
+  archive: string,
+  format: Exclude<ArchiveFormat, 'zip'>,
+  into: string,
+  strip: number,
+  include?: readonly string[],
+): Promise<ArchiveGuard> {
   const guard = new ArchiveGuard(archive, strip);
   const source = await openTarStream(archive, format);
   let refusal: EngineError | undefined;
@@ -165,6 +183,7 @@ async function unpackTar(archive: string, format: Exclude<ArchiveFormat, 'zip'>,
       try {
         const ok = guard.check(entry.path, entryKind(entry.type), entry.linkpath);
         if (!ok) return false;
+        if (!included(ok.path, include)) return false;
         entry.path = ok.path;
         if (ok.linkpath !== undefined) entry.linkpath = ok.linkpath;
         // No setuid/setgid bits in a source tree, ever (we may be extracting as root).
@@ -311,7 +330,7 @@ export async function extractArchive(archive: string, dest: string, opts: Extrac
       guard = await unpackZip(archive, tree, strip, scratch);
     } else {
       await fs.mkdir(tree);
-      guard = await unpackTar(archive, format, tree, strip);
+      guard = await unpackTar(archive, format, tree, strip, opts.include);
     }
     await fs.mkdir(path.dirname(dest), { recursive: true });
     try {

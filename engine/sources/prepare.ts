@@ -31,6 +31,8 @@ export interface PrepareSourceOptions {
   dir?: string;
   /** Leading components dropped from archive entries (default 1). */
   strip?: number;
+  /** Extract only these paths (after stripping); part of the tree's identity. */
+  include?: readonly string[];
   /** Patch files applied in order with patch -p1. */
   patches?: readonly string[];
   /** Readable prefix for the tree's directory name, e.g. `musl-1.2.5`. */
@@ -108,7 +110,7 @@ export async function prepareSourceTree(opts: PrepareSourceOptions): Promise<Pre
   let identity: Record<string, unknown>;
   if (opts.archive !== undefined) {
     if (!opts.sha256) throw new EngineError('CONFIG_INVALID', `prepareSourceTree: the SHA-256 of ${opts.archive} is required (it keys the tree).`);
-    identity = { sha256: opts.sha256.toLowerCase(), strip };
+    identity = opts.include ? { sha256: opts.sha256.toLowerCase(), strip, include: [...opts.include].sort() } : { sha256: opts.sha256.toLowerCase(), strip };
   } else {
     const dir = path.resolve(opts.dir!);
     if (patches.length === 0) {
@@ -136,7 +138,7 @@ export async function prepareSourceTree(opts: PrepareSourceOptions): Promise<Pre
     const tree = path.join(staging, 'tree');
     let topDir: string | undefined;
     if (opts.archive !== undefined) {
-      ({ topDir } = await extractArchive(opts.archive, tree, { strip, tmpDir: staging }));
+      ({ topDir } = await extractArchive(opts.archive, tree, { strip, tmpDir: staging, include: opts.include }));
     } else {
       await copyTree(path.resolve(opts.dir!), tree);
       await makeWritable(tree);

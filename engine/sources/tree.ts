@@ -34,6 +34,7 @@ export async function obtainSourceTreeDetailed(source: UrlSource, patches: reado
       archive: fetched.file,
       sha256: fetched.sha256,
       strip: source.strip ?? 1,
+      include: source.subset,
       patches,
       name: stem(fetched.file),
     });
