@@ -8,7 +8,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "setup-debian.sh: run as root (sudo bash .ci/setup-debian.sh)" >&2
+  if command -v sudo >/dev/null 2>&1; then exec sudo bash "$0" "$@"; fi
+  echo "setup-debian.sh: run it as root (installing packages needs root)" >&2
   exit 1
 fi
 

@@ -7,11 +7,12 @@ import { musl } from './musl.ts';
 import { linuxHeaders } from './linux-headers.ts';
 import { compilerRtBuiltins } from './compiler-rt-builtins.ts';
 import { toybox } from './toybox.ts';
+import { llvm } from './llvm.ts';
 
-export { musl, linuxHeaders, compilerRtBuiltins, toybox };
+export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm };
 export { rootfsOf, type RootfsFacts } from '../sysroot/place.ts';
 export { TARGETS, targetInfo, type TargetInfo } from '../sysroot/targets.ts';
 export { rootfsPlaces, STAGES, BASE_PACKAGES } from '../stages/places.ts';
 export { rootfsGoals } from '../stages/goals.ts';
 
-export const allRecipes: readonly Recipe[] = [musl, linuxHeaders, compilerRtBuiltins, toybox];
+export const allRecipes: readonly Recipe[] = [musl, linuxHeaders, compilerRtBuiltins, toybox, llvm];

@@ -54,9 +54,11 @@ export function rootfsPlaces(): PlaceResolver {
     // Which LLVM compiles this place: the host's, or the one the previous stage built.
     let toolchain = host;
     let toolchainNodes: string[] = [];
+    let toolchainSysroot: string | undefined;
     if (profile === 'llvm' && stageIndex !== 0) {
       const provider = stageIndex > 0 ? STAGES[stageIndex - 1]! : 'stage3';
-      toolchain = stageToolchain(provider, request.dirs.out(provider), host.major);
+      toolchainSysroot = request.dirs.out(provider);
+      toolchain = stageToolchain(provider, toolchainSysroot, host.major);
       toolchainNodes = [`llvm@${provider}`];
     }
     return makePlace({
@@ -68,6 +70,7 @@ export function rootfsPlaces(): PlaceResolver {
       buildType,
       baseDeps: BASE_PACKAGES,
       toolchainNodes,
+      toolchainSysroot,
       // The seed's stage1 LLVM links against the host's C library; everything else is static.
       staticOnly: !(profile === 'llvm' && stage === 'stage1'),
     });

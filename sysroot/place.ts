@@ -22,6 +22,11 @@ export interface RootfsFacts {
   resourceDir: string;
   /** Where the compiler-rt-builtins recipe installs, relative to DESTDIR. */
   resourceDirInstallPath: string;
+  /**
+   * The sysroot of the place whose LLVM compiles this one (out/stage<N-1>), when the
+   * toolchain is a stage's; the LLVM recipe links against it, as make-rootfs does.
+   */
+  toolchainSysroot: string | undefined;
   flags: Flags;
   buildType: BuildType;
   /** The meson cross file for this place (make-rootfs installs one per target). */
@@ -60,6 +65,8 @@ export interface PlaceSpec {
   baseDeps: readonly string[];
   /** Nodes that build the toolchain, if it is not the host's. */
   toolchainNodes: readonly string[];
+  /** The out dir of the place that built the toolchain (stage toolchains only). */
+  toolchainSysroot?: string;
   staticOnly: boolean;
 }
 
@@ -92,7 +99,9 @@ function mesonCrossFile(target: TargetInfo, flags: Flags): string {
 
 export function makePlace(spec: PlaceSpec): PlaceDefinition {
   const { target, toolchain } = spec;
-  const resourceDirInstallPath = path.join('usr', 'lib', 'clang', toolchain.major);
+  // Not usr/lib/clang/<major>: that is where an LLVM built in this place installs
+  // its own resource dir, and two nodes may not own one path.
+  const resourceDirInstallPath = path.join('usr', 'lib', 'clang-resource', toolchain.major);
   const resourceDir = path.join(spec.outDir, resourceDirInstallPath);
   const flags = deriveFlags({ target, sysroot: spec.outDir, resourceDir, buildType: spec.buildType, stage1: spec.stage === 'stage1' });
   const facts: RootfsFacts = {
@@ -102,6 +111,7 @@ export function makePlace(spec: PlaceSpec): PlaceDefinition {
     sysroot: spec.outDir,
     resourceDir,
     resourceDirInstallPath,
+    toolchainSysroot: spec.toolchainSysroot,
     flags,
     buildType: spec.buildType,
     mesonCrossFile: mesonCrossFile(target, flags),
