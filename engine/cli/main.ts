@@ -12,6 +12,7 @@ import { graphCommand } from './graph.ts';
 import { listCommand } from './list.ts';
 import { showCommand } from './show.ts';
 import { cleanCommand } from './clean.ts';
+import { fetchCommand } from './fetch.ts';
 import type { GlobalOptions } from './session.ts';
 
 const VERSION = '0.1.0';
@@ -81,6 +82,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<recipe>', 'recipe name or recipe@place')
     .action(async (name: string, _opts: unknown, command: Command) => {
       status = await showCommand(name, globals(command));
+    });
+  program
+    .command('fetch')
+    .description('download and verify every source the goals need, so the build can run offline')
+    .argument('<goal...>')
+    .action(async (goals: string[], _opts: unknown, command: Command) => {
+      status = await fetchCommand(goals, globals(command));
     });
   program
     .command('clean')

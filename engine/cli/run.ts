@@ -1,5 +1,4 @@
 /** `rootfs-engine run <goal...>`: build the goals; --dry-run prints the plan instead. */
-import path from 'node:path';
 import { buildGraph, defaultJobs } from '../build.ts';
 import { EngineError } from '../errors.ts';
 import { killAllGroups } from '../exec/process.ts';
@@ -7,6 +6,7 @@ import { acquireLock } from '../store/lock.ts';
 import { plainReporter } from './reporter.ts';
 import { openSession, resolveGoals, type GlobalOptions } from './session.ts';
 import { printPlan } from './plan.ts';
+import { checkOffline, distfilesDirOf } from './fetch.ts';
 
 export interface RunOptions extends GlobalOptions {
   jobs?: string;
@@ -27,6 +27,7 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
   const session = await openSession(options);
   const resolved = await resolveGoals(session, goals);
   if (options.dryRun) return printPlan(session, resolved);
+  if (options.offline) await checkOffline(session, resolved);
 
   const lock = await acquireLock(session.layout.stateDir);
   const controller = new AbortController();
@@ -52,7 +53,7 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
       signal: controller.signal,
       onEvent: plainReporter((line) => process.stdout.write(`${line}\n`), options.verbose === true),
       sourceOptions: {
-        distfilesDir: options.distfiles ? path.resolve(options.distfiles) : session.layout.srcDir,
+        distfilesDir: distfilesDirOf(session),
         mirrors: session.config.mirrors ?? [],
         offline: options.offline === true,
         allowHttp: options.allowHttp === true,

@@ -43,7 +43,7 @@ describe.sequential('host toolchain: base system per target', { timeout: 30 * 60
       const toybox = path.join(out, 'usr/bin/toybox');
       const qemu = triple.startsWith('x86_64') ? undefined : target.qemuUser;
       expect(await runTargetBinary(qemu, toybox, ['echo', 'hello from toybox'])).toBe('hello from toybox');
-      expect(await runTargetBinary(qemu, toybox, ['sh', '-c', 'echo $((6*7)); printf "%s-%s\\n" a b'])).toBe('42\na-b');
+      expect(await runTargetBinary(qemu, toybox, ['sh', '-c', "echo $((6*7)); printf '%s-%s\\n' a b"])).toBe('42\na-b');
       expect(await runTargetBinary(qemu, toybox, ['basename', '/usr/lib/libc.a', '.a'])).toBe('libc');
       expect(await runTargetBinary(qemu, toybox, ['seq', '3'])).toBe('1\n2\n3');
     });

@@ -71,6 +71,26 @@ export default defineConfig({ recipes: [
     expect(goal.stderr).toContain('Did you mean "curl"?');
   });
 
+  it('--offline fails at once and lists every missing source', async () => {
+    await project.write(
+      'rootfs.config.ts',
+      `import { defineConfig, defineRecipe } from 'rootfs-engine';
+const src = (name: string, sha: string) => ({ urls: ['https://example.invalid/' + name + '-1.0.tar.gz'], sha256: sha });
+export default defineConfig({ recipes: [
+  defineRecipe({ name: 'a', version: '1.0', source: src('a', '${'a'.repeat(64)}'), phases: {} }),
+  defineRecipe({ name: 'b', version: '1.0', deps: ['a'], source: src('b', '${'b'.repeat(64)}'), phases: {} }),
+] });
+`,
+    );
+    const result = await project.cli('run', 'b', '--offline');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Offline, and 2 source tarballs are not in the distfiles directory');
+    expect(result.stderr).toContain(`a-1.0.tar.gz\n    sha256 ${'a'.repeat(64)}`);
+    expect(result.stderr).toContain(`b-1.0.tar.gz\n    sha256 ${'b'.repeat(64)}`);
+    const fetch = await project.cli('fetch', 'b', '--offline');
+    expect(fetch.exitCode).toBe(1);
+  });
+
   it('a missing config and a bad flag', async () => {
     const missing = await project.cli('list', '--config', 'nope.ts');
     expect(missing.exitCode).toBe(2);

@@ -1,0 +1,65 @@
+/**
+ * `rootfs-engine fetch [goal...]`: download and verify every source the goals
+ * need (Buildroot's `make source`), so the build itself can run offline. With
+ * --offline it only checks, and lists what is missing and where to put it.
+ */
+import path from 'node:path';
+import { isPathSource, type UrlSource } from '../recipe.ts';
+import { topologicalOrder, type ResolvedGraph } from '../graph/resolve.ts';
+import { fetchSource, missingError, missingSources } from '../sources/index.ts';
+import { acquireLock } from '../store/lock.ts';
+import { openSession, resolveGoals, type GlobalOptions, type Session } from './session.ts';
+
+/** The tarball sources of a graph, once each (recipes share sources across places). */
+export function urlSourcesOf(resolved: ResolvedGraph): Array<{ recipe: string; source: UrlSource }> {
+  const seen = new Set<string>();
+  const out: Array<{ recipe: string; source: UrlSource }> = [];
+  for (const id of topologicalOrder(resolved)) {
+    const { recipe } = resolved.nodes.get(id)!;
+    if (!recipe.source || isPathSource(recipe.source)) continue;
+    const identity = `${recipe.source.sha256}:${recipe.source.filename ?? recipe.source.urls[0]}`;
+    if (seen.has(identity)) continue;
+    seen.add(identity);
+    out.push({ recipe: recipe.name, source: recipe.source });
+  }
+  return out;
+}
+
+export function distfilesDirOf(session: Session): string {
+  return session.options.distfiles ? path.resolve(session.options.distfiles) : session.layout.srcDir;
+}
+
+/** --offline: fail at once, listing everything missing, before any node runs. */
+export async function checkOffline(session: Session, resolved: ResolvedGraph): Promise<void> {
+  const missing = await missingSources(
+    urlSourcesOf(resolved).map((s) => s.source),
+    distfilesDirOf(session),
+  );
+  if (missing.length > 0) throw missingError(missing);
+}
+
+export async function fetchCommand(goals: string[], options: GlobalOptions): Promise<number> {
+  const session = await openSession(options);
+  const resolved = await resolveGoals(session, goals);
+  if (options.offline) {
+    await checkOffline(session, resolved);
+    process.stdout.write(`All ${urlSourcesOf(resolved).length} sources are present and verified in ${distfilesDirOf(session)}.\n`);
+    return 0;
+  }
+  const lock = await acquireLock(session.layout.stateDir);
+  try {
+    for (const { recipe, source } of urlSourcesOf(resolved)) {
+      const fetched = await fetchSource(source, {
+        distfilesDir: distfilesDirOf(session),
+        tmpDir: session.layout.tmpDir,
+        mirrors: session.config.mirrors ?? [],
+        allowHttp: options.allowHttp === true,
+      });
+      const how = fetched.origin === 'distfiles' ? 'already present' : fetched.origin === 'apt' ? `from Debian's archive (${fetched.debian?.package} ${fetched.debian?.version}${fetched.debian?.repacked ? ', repacked' : ''})` : `from ${fetched.url}`;
+      process.stdout.write(`${recipe.padEnd(22)} ${path.basename(fetched.file)}  ${how}\n`);
+    }
+    return 0;
+  } finally {
+    await lock.release();
+  }
+}
