@@ -4,6 +4,14 @@
 import { register as registerEsm } from 'tsx/esm/api';
 import { register as registerCjs } from 'tsx/cjs/api';
 
+// A closed pipe (`rootfs-engine list | head`) ends the output, not the process with a stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 registerEsm();
 registerCjs();
 const { main } = await import('../engine/cli/main.ts');

@@ -84,9 +84,12 @@ export class BuildContext {
   readonly sources: SourceInputCache;
   private readonly toolchains = new Map<string, Promise<string | undefined>>();
 
-  constructor(readonly layout: Layout) {
+  constructor(
+    readonly layout: Layout,
+    distfilesDir: string = layout.srcDir,
+  ) {
     this.state = new StateStore(layout.stateDir);
-    this.sources = new SourceInputCache(layout.stateDir);
+    this.sources = new SourceInputCache(layout.stateDir, distfilesDir);
   }
 
   toolchainOf(node: ResolvedNode): Promise<string | undefined> {
@@ -107,7 +110,8 @@ export class BuildContext {
     const record = await this.state.read(node.place.name, node.recipe.name);
     const pending = node.deps.filter((dep) => !depOutputs.has(dep));
     if (pending.length > 0) {
-      return { id: node.id, key: undefined, inputs: undefined, record, fresh: false, reasons: [{ kind: 'dependency-pending', deps: pending }] };
+      const reasons: NotFreshReason[] = record ? [{ kind: 'dependency-pending', deps: pending }] : [{ kind: 'never-built' }];
+      return { id: node.id, key: undefined, inputs: undefined, record, fresh: false, reasons };
     }
     const source = await this.sources.get(node.recipe);
     const inputs = keyInputs(node, { depOutputs, sourceInputs: source.inputs, toolchain: await this.toolchainOf(node) });
@@ -212,9 +216,12 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   // Records are read concurrently: at thousands of nodes, one await per file in
   // turn dominated a no-op run.
   const records = await Promise.all(order.map((id) => context.state.read(resolved.nodes.get(id)!.place.name, resolved.nodes.get(id)!.recipe.name)));
+  const known = records.filter((r) => r !== undefined).map((r) => r.durationMs);
+  // Never-built nodes count as an average node, times their declared weight.
+  const average = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : 1;
   order.forEach((id, index) => {
-    const record = records[index];
-    if (record) weights.set(id, record.durationMs * (resolved.nodes.get(id)!.recipe.weight ?? 1));
+    const weight = resolved.nodes.get(id)!.recipe.weight ?? 1;
+    weights.set(id, (records[index]?.durationMs ?? average) * weight);
   });
   const outputs = new Map<NodeId, OutputHash>();
   const failures: NodeFailure[] = [];
@@ -338,7 +345,7 @@ async function executeNode(
     return {
       kind: 'failed',
       phase: 'setup',
-      message: `${node.id} needs ${missing.join(', ')} on PATH (${env['PATH']}), and ${missing.length === 1 ? 'it is' : 'they are'} not there. Install ${missing.length === 1 ? 'it' : 'them'} (\`rootfs-engine doctor\` names the packages) and run again.`,
+      message: `${node.id} needs ${missing.join(', ')} on PATH (${env['PATH']}), and ${missing.length === 1 ? 'it is' : 'they are'} not there. Install ${missing.length === 1 ? 'it' : 'them'} (on Debian, \`bash .ci/setup-debian.sh\` installs everything the project's recipes use) and run again.`,
       tail: [],
     };
   }
@@ -351,19 +358,21 @@ async function executeNode(
     const phaseStart = Date.now();
     emit({ type: 'phase-start', id: node.id, phase, time: phaseStart });
     const fd = openSync(logFile, 'w');
+    const timeoutSeconds = recipe.timeout?.[phase];
+    const deadline = timeoutSeconds === undefined ? undefined : phaseStart + timeoutSeconds * 1000;
     let outcome: Awaited<ReturnType<typeof runCommand>> = { kind: 'ok' };
     let failedCommand = '';
     try {
       for (const command of commands) {
         const resolvedCommand: Command = typeof command === 'string' ? real(command) : command.map(real);
         writeSync(fd, `$ ${describeCommand(resolvedCommand)}\n`);
-        const timeoutSeconds = recipe.timeout?.[phase];
+        // The limit is for the whole phase: each command gets what is left of it.
         outcome = await runCommand({
           command: resolvedCommand,
           cwd: objDir,
           env,
           logFd: fd,
-          timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+          timeoutMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
           signal: settings.signal,
         });
         if (outcome.kind !== 'ok') {
@@ -381,7 +390,7 @@ async function executeNode(
     const tail = await readTail(logFile);
     const what =
       outcome.kind === 'timeout'
-        ? `timed out after ${outcome.timeoutMs / 1000} s`
+        ? `timed out: the ${phase} phase may take ${timeoutSeconds} s (timeout.${phase} of the recipe)`
         : outcome.kind === 'spawn-error'
           ? `could not start: ${outcome.message}`
           : outcome.signal

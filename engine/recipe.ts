@@ -15,7 +15,12 @@ export type Command = string | readonly string[];
 export const PHASES = ['prepare', 'configure', 'build', 'check', 'install'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
-export type PhaseResult = Command | readonly Command[] | undefined | null | false;
+/**
+ * What a phase returns: one shell line, or a list of commands (shell lines or
+ * argv vectors). A single argv must be wrapped: `[['make', 'install']]`; a flat
+ * list of strings is a list of shell lines.
+ */
+export type PhaseResult = string | readonly Command[] | undefined | null | false;
 export type Phase = (ctx: Context) => PhaseResult;
 
 /** `name` (same place as the dependent) or `name@place`. */
@@ -102,7 +107,6 @@ export interface Context {
   readonly env: Readonly<Record<string, string>>;
   /** Build configuration name (Release, Debug, ...) chosen for the run. */
   readonly buildType: string;
-  readonly jobs: number;
 }
 
 export interface RecipeInput {
@@ -216,8 +220,8 @@ export type PlaceResolver = (
 
 export interface GoalDefinition {
   description?: string;
-  /** Node references the goal stands for; `place` is the one chosen by --target, if any. */
-  nodes: (request: PlaceRequest & { place: string | undefined }) => readonly DepRef[];
+  /** Node references the goal stands for; `place` is --target, or the config's default place. */
+  nodes: (request: PlaceRequest & { place: string }) => readonly DepRef[];
 }
 
 export interface ConfigInput {

@@ -17,7 +17,8 @@ export const compilerRtBuiltins = defineRecipe({
   // Only what a runtimes build of compiler-rt reads: 54 MB instead of 2.3 GB.
   source: { ...llvmSource, subset: ['compiler-rt', 'cmake', 'runtimes', 'llvm/cmake', 'llvm/utils/llvm-lit', 'llvm/utils/lit'] },
   deps: ['musl', 'linux-headers'],
-  tools: ['clang', 'cmake', 'ninja'],
+  // The runtimes build runs Python scripts; the clean PATH finds the system's python3.
+  tools: ['clang', 'cmake', 'ninja', 'python3'],
   // The place's flags point -resource-dir at what this recipe builds: not yet usable.
   env: { CFLAGS: '', CXXFLAGS: '', LDFLAGS: '' },
   phases: {

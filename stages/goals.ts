@@ -32,8 +32,20 @@ function stageGoal(stage: string): GoalDefinition {
   };
 }
 
-function requireTarget(goal: string, place: string | undefined): string {
-  if (!place || !Object.hasOwn(TARGETS, place)) {
+function notYet(goal: string): GoalDefinition {
+  return {
+    description: 'rebuild the system inside the stage3 tree (not available yet)',
+    nodes: () => {
+      throw new EngineError(
+        'UNKNOWN_GOAL',
+        `"${goal}" means stage4: rebuilding the system from inside the stage3 tree in user namespaces. That is not available yet; stage3 is the last stage this version builds (see docs/stages.md).`,
+      );
+    },
+  };
+}
+
+function requireTarget(goal: string, place: string): string {
+  if (!Object.hasOwn(TARGETS, place)) {
     throw new EngineError('USAGE', `The goal "${goal}" builds for one target: add --target with one of ${Object.keys(TARGETS).join(', ')}.`);
   }
   return place;
@@ -44,6 +56,8 @@ export function rootfsGoals(): Record<string, GoalDefinition> {
     stage1: stageGoal('stage1'),
     stage2: stageGoal('stage2'),
     stage3: stageGoal('stage3'),
+    stage4: notYet('stage4'),
+    bootstrap: notYet('bootstrap'),
     builtins: {
       description: 'compiler-rt builtins and crt files for every supported target',
       nodes: () => Object.keys(TARGETS).map((triple) => `compiler-rt-builtins@${triple}`),

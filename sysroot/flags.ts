@@ -65,6 +65,8 @@ export function deriveFlags(input: FlagInput): Flags {
     '-rtlib=compiler-rt',
     '--unwindlib=none',
     '-Wl,-no-pie',
+    '-Wl,-no-dynamic-linker',
+    '-Wl,-no-export-dynamic',
     '-Wl,--gc-sections',
     ...config.link,
     ...(target.archLdFlags ?? target.archFlags),

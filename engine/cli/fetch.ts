@@ -25,17 +25,33 @@ export function urlSourcesOf(resolved: ResolvedGraph): Array<{ recipe: string; s
   return out;
 }
 
-export function distfilesDirOf(session: Session): string {
-  return session.options.distfiles ? path.resolve(session.options.distfiles) : session.layout.srcDir;
-}
 
 /** --offline: fail at once, listing everything missing, before any node runs. */
 export async function checkOffline(session: Session, resolved: ResolvedGraph): Promise<void> {
   const missing = await missingSources(
     urlSourcesOf(resolved).map((s) => s.source),
-    distfilesDirOf(session),
+    session.distfilesDir,
   );
   if (missing.length > 0) throw missingError(missing);
+}
+
+/** Fetch and verify every tarball of the graph that is not in distfiles yet. */
+export async function fetchAll(session: Session, resolved: ResolvedGraph, report: (line: string) => void): Promise<void> {
+  for (const { recipe, source } of urlSourcesOf(resolved)) {
+    const fetched = await fetchSource(source, {
+      distfilesDir: session.distfilesDir,
+      tmpDir: session.layout.tmpDir,
+      mirrors: session.config.mirrors ?? [],
+      allowHttp: session.options.allowHttp === true,
+    });
+    const how =
+      fetched.origin === 'distfiles'
+        ? 'already present'
+        : fetched.origin === 'apt'
+          ? `from Debian's archive (${fetched.debian?.package} ${fetched.debian?.version}${fetched.debian?.repacked ? ', repacked' : ''})`
+          : `from ${fetched.url}`;
+    report(`${recipe.padEnd(22)} ${path.basename(fetched.file)}  ${how}`);
+  }
 }
 
 export async function fetchCommand(goals: string[], options: GlobalOptions): Promise<number> {
@@ -43,21 +59,12 @@ export async function fetchCommand(goals: string[], options: GlobalOptions): Pro
   const resolved = await resolveGoals(session, goals);
   if (options.offline) {
     await checkOffline(session, resolved);
-    process.stdout.write(`All ${urlSourcesOf(resolved).length} sources are present and verified in ${distfilesDirOf(session)}.\n`);
+    process.stdout.write(`All ${urlSourcesOf(resolved).length} sources are present and verified in ${session.distfilesDir}.\n`);
     return 0;
   }
   const lock = await acquireLock(session.layout.stateDir);
   try {
-    for (const { recipe, source } of urlSourcesOf(resolved)) {
-      const fetched = await fetchSource(source, {
-        distfilesDir: distfilesDirOf(session),
-        tmpDir: session.layout.tmpDir,
-        mirrors: session.config.mirrors ?? [],
-        allowHttp: options.allowHttp === true,
-      });
-      const how = fetched.origin === 'distfiles' ? 'already present' : fetched.origin === 'apt' ? `from Debian's archive (${fetched.debian?.package} ${fetched.debian?.version}${fetched.debian?.repacked ? ', repacked' : ''})` : `from ${fetched.url}`;
-      process.stdout.write(`${recipe.padEnd(22)} ${path.basename(fetched.file)}  ${how}\n`);
-    }
+    await fetchAll(session, resolved, (line) => process.stdout.write(`${line}\n`));
     return 0;
   } finally {
     await lock.release();

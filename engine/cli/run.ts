@@ -6,7 +6,7 @@ import { acquireLock } from '../store/lock.ts';
 import { plainReporter } from './reporter.ts';
 import { openSession, resolveGoals, type GlobalOptions } from './session.ts';
 import { printPlan } from './plan.ts';
-import { checkOffline, distfilesDirOf } from './fetch.ts';
+import { checkOffline, fetchAll } from './fetch.ts';
 
 export interface RunOptions extends GlobalOptions {
   jobs?: string;
@@ -46,6 +46,8 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    // Sources first (Buildroot's `make source`): keys then name the tarball really used.
+    if (!options.offline) await fetchAll(session, resolved, (line) => options.verbose && process.stdout.write(`fetch ${line}\n`));
     const result = await buildGraph(resolved, session.context, {
       layout: session.layout,
       jobs,
@@ -53,7 +55,7 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
       signal: controller.signal,
       onEvent: plainReporter((line) => process.stdout.write(`${line}\n`), options.verbose === true),
       sourceOptions: {
-        distfilesDir: distfilesDirOf(session),
+        distfilesDir: session.distfilesDir,
         mirrors: session.config.mirrors ?? [],
         offline: options.offline === true,
         allowHttp: options.allowHttp === true,

@@ -26,6 +26,8 @@ export interface Session {
   layout: Layout;
   context: BuildContext;
   options: GlobalOptions;
+  /** Where source tarballs live (--distfiles, default <build root>/src). */
+  distfilesDir: string;
 }
 
 export async function openSession(options: GlobalOptions, cwd = process.cwd()): Promise<Session> {
@@ -34,7 +36,8 @@ export async function openSession(options: GlobalOptions, cwd = process.cwd()): 
   const config = await loadConfig(file);
   const root = options.buildDir ? path.resolve(cwd, options.buildDir) : path.resolve(path.dirname(file), config.buildDir ?? 'build');
   const layout = new Layout(root);
-  return { config, layout, context: new BuildContext(layout), options };
+  const distfilesDir = options.distfiles ? path.resolve(cwd, options.distfiles) : layout.srcDir;
+  return { config, layout, context: new BuildContext(layout, distfilesDir), options, distfilesDir };
 }
 
 export function resolveGoals(session: Session, goals: readonly string[]): Promise<ResolvedGraph> {

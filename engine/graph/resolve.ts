@@ -103,7 +103,6 @@ function makeContext(recipe: Recipe, place: ResolvedPlace, buildType: string): C
     }),
     env: Object.freeze(env),
     buildType,
-    jobs: 1,
   });
 }
 
@@ -201,7 +200,7 @@ export function expandGoals(config: Config, goals: readonly string[], target: st
   for (const goal of goals) {
     const named = config.goals?.[goal];
     if (named) {
-      for (const ref of named.nodes({ ...request, place: target })) {
+      for (const ref of named.nodes({ ...request, place })) {
         const parsed = parseNodeRef(ref, place);
         add(nodeId(parsed.recipe, parsed.place));
       }

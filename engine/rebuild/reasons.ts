@@ -14,13 +14,15 @@ export type NotFreshReason =
   | { kind: 'never-built' }
   | { kind: 'engine-changed'; change: InputChange }
   | { kind: 'recipe-changed'; changes: InputChange[] }
+  | { kind: 'env-changed'; changes: InputChange[] }
   | { kind: 'source-changed'; changes: InputChange[]; files: string[] }
   | { kind: 'dependency-changed'; changes: InputChange[] }
   | { kind: 'dependency-pending'; deps: string[] }
   | { kind: 'toolchain-changed'; change: InputChange };
 
-function classify(input: string): 'engine' | 'source' | 'dependency' | 'toolchain' | 'recipe' {
+function classify(input: string): 'engine' | 'source' | 'dependency' | 'toolchain' | 'recipe' | 'env' {
   if (input === 'engine.format') return 'engine';
+  if (input.startsWith('env.')) return 'env';
   if (input.startsWith('source.') || input.startsWith('patch.')) return 'source';
   if (input.startsWith('dep.')) return 'dependency';
   if (input === 'toolchain') return 'toolchain';
@@ -46,6 +48,8 @@ export function diffInputs(
   if (toolchain) reasons.push({ kind: 'toolchain-changed', change: toolchain });
   const recipe = of('recipe');
   if (recipe.length > 0) reasons.push({ kind: 'recipe-changed', changes: recipe });
+  const env = of('env');
+  if (env.length > 0) reasons.push({ kind: 'env-changed', changes: env });
   const source = of('source');
   if (source.length > 0) reasons.push({ kind: 'source-changed', changes: source, files: changedFiles(files?.before, files?.after) });
   const deps = of('dependency');
@@ -83,6 +87,8 @@ export function describeReason(reason: NotFreshReason): string {
       return `engine build format changed (${reason.change.before ?? 'none'} -> ${reason.change.after ?? 'none'})`;
     case 'recipe-changed':
       return `recipe changed (${reason.changes.map((c) => fieldName(c.input)).join(', ')})`;
+    case 'env-changed':
+      return `environment changed (${reason.changes.map((c) => c.input.slice('env.'.length)).join(', ')}; set by the recipe or its place)`;
     case 'source-changed': {
       const what = reason.files.length > 0 ? reason.files.slice(0, 5).join(', ') + (reason.files.length > 5 ? `, +${reason.files.length - 5} more` : '') : reason.changes.map((c) => c.input).join(', ');
       return `source changed (${what})`;
@@ -110,6 +116,7 @@ export function detailReason(reason: NotFreshReason): string[] {
     case 'toolchain-changed':
       return [`  ${reason.change.input}:`, `    before: ${shorten(reason.change.before, 400)}`, `    after:  ${shorten(reason.change.after, 400)}`];
     case 'recipe-changed':
+    case 'env-changed':
     case 'source-changed':
     case 'dependency-changed': {
       const lines: string[] = [];

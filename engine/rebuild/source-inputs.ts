@@ -9,6 +9,10 @@ import { EngineError } from '../errors.ts';
 import { fingerprintFile, fingerprintString } from '../hash.ts';
 import { isPathSource, type Recipe } from '../recipe.ts';
 import { fingerprintTree } from '../sources/tree-fingerprint.ts';
+import { distfileName } from '../sources/distfiles/fetch.ts';
+import { debianOrigNames } from '../sources/apt.ts';
+import { cachedSha256 } from '../sources/verify.ts';
+import type { UrlSource } from '../recipe.ts';
 
 export interface SourceInputs {
   inputs: Record<string, string>;
@@ -34,7 +38,10 @@ export function patchFilesOf(recipe: Recipe): string[] {
 export class SourceInputCache {
   private readonly cache = new Map<string, Promise<SourceInputs>>();
 
-  constructor(private readonly stateDir: string) {}
+  constructor(
+    private readonly stateDir: string,
+    private readonly distfilesDir: string,
+  ) {}
 
   get(recipe: Recipe): Promise<SourceInputs> {
     let pending = this.cache.get(recipe.file + '\0' + recipe.name);
@@ -43,6 +50,24 @@ export class SourceInputCache {
       this.cache.set(recipe.file + '\0' + recipe.name, pending);
     }
     return pending;
+  }
+
+  /**
+   * The SHA-256 of the tarball a build will really use. A Debian repack is not the
+   * upstream file, so a tree built from it must not share the upstream key. Before
+   * anything is fetched this is the upstream pin (`run` fetches before it keys).
+   */
+  private async tarballInUse(source: UrlSource): Promise<string> {
+    const upstream = await cachedSha256(path.join(this.distfilesDir, distfileName(source))).catch(() => undefined);
+    if (upstream?.sha256 === source.sha256) return source.sha256;
+    const repack = source.debian?.sha256;
+    if (repack && source.debian) {
+      for (const name of debianOrigNames(source.debian.package, source.debian.version)) {
+        const found = await cachedSha256(path.join(this.distfilesDir, name)).catch(() => undefined);
+        if (found?.sha256 === repack) return repack;
+      }
+    }
+    return source.sha256;
   }
 
   private async compute(recipe: Recipe): Promise<SourceInputs> {
@@ -65,7 +90,7 @@ export class SourceInputCache {
       inputs['source.tree'] = tree.hash;
       files = tree.files;
     } else {
-      inputs['source.sha256'] = source.sha256;
+      inputs['source.sha256'] = await this.tarballInUse(source);
       inputs['source.strip'] = String(source.strip ?? 1);
       if (source.subset) inputs['source.subset'] = [...source.subset].sort().join(',');
     }

@@ -1,6 +1,5 @@
 /**
- * Small filesystem helpers used across the sources modules: atomic writes,
- * forced removal of (possibly read-only) trees, and temp dirs.
+ * Small filesystem helpers used across the sources modules: forced removal of (possibly read-only) trees, and temp dirs.
  */
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
@@ -14,24 +13,8 @@ export async function pathExists(p: string): Promise<boolean> {
   }
 }
 
-/** Write a file so that readers see the old or the new content, never a torn one. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const handle = await fs.open(tmp, 'w', 0o644);
-  try {
-    await handle.writeFile(data);
-    // fsync before rename: after a crash the new name must not point at an empty file.
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-}
+// One implementation of crash-safe writes for the whole engine.
+export { writeFileAtomic } from '../store/atomic.ts';
 
 /**
  * Remove a tree even when parts of it were made read-only (shared source trees are),

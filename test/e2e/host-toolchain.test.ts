@@ -59,7 +59,7 @@ import { allRecipes, rootfsGoals, rootfsPlaces } from 'rootfs-engine/packages';
 const leaky = defineRecipe({
   name: 'leaky',
   version: '1',
-  phases: { install: (ctx) => \`mkdir -p \${ctx.dirs.dest}/usr/bin && cp /bin/true \${ctx.dirs.dest}/usr/bin/true\` },
+  phases: { install: (ctx) => \`mkdir -p \${ctx.dirs.dest}/usr/bin && cp /bin/true \${ctx.dirs.dest}/usr/bin/leaky-true\` },
 });
 export default defineConfig({ recipes: [...allRecipes, leaky], places: rootfsPlaces(), goals: rootfsGoals() });
 `,
@@ -67,10 +67,10 @@ export default defineConfig({ recipes: [...allRecipes, leaky], places: rootfsPla
       const run = await engine(['run', 'leaky', '--target', 'x86_64-linux-musl', '--toolchain', 'host'], project.dir);
       expect(run.exitCode).toBe(1);
       expect(run.stderr).toContain('leaky@x86_64-linux-musl installed files that x86_64-linux-musl does not accept');
-      expect(run.stderr).toMatch(/usr\/bin\/true: requests a program interpreter/);
+      expect(run.stderr).toMatch(/usr\/bin\/leaky-true: requests a program interpreter/);
       // The base nodes were shared with the main config: nothing else rebuilt.
       expect(builtNodes(run.stdout)).toEqual(['leaky@x86_64-linux-musl']);
-      await expect(fs.access(path.join(E2E_BUILD, 'out/x86_64-linux-musl/usr/bin/true'))).rejects.toThrow();
+      await expect(fs.access(path.join(E2E_BUILD, 'out/x86_64-linux-musl/usr/bin/leaky-true'))).rejects.toThrow();
     } finally {
       await project.remove();
     }

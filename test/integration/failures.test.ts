@@ -73,6 +73,24 @@ describe('failures, interruption and the lock', () => {
     expect(builtNodes(again.stdout)).toEqual(['broken@host']);
   });
 
+  it('stops a phase that runs past the recipe\'s timeout', async () => {
+    project = await makeProject();
+    await project.write(
+      'rootfs.config.ts',
+      `import { defineConfig, defineRecipe } from 'rootfs-engine';
+export default defineConfig({ recipes: [
+  defineRecipe({ name: 'slow', version: '1', timeout: { build: 1 }, phases: { build: () => 'echo started; sleep 30' } }),
+] });
+`,
+    );
+    const started = Date.now();
+    const run = await project.cli('run', 'slow');
+    expect(run.exitCode).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(run.stderr).toContain('The build phase of slow@host failed: `echo started; sleep 30` timed out: the build phase may take 1 s');
+    expect(run.stderr).toContain('started');
+  });
+
   it('refuses two nodes installing the same path, naming both', async () => {
     project = await makeProject();
     await project.write(

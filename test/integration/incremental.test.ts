@@ -68,7 +68,7 @@ describe('incremental builds of real C fixtures', () => {
     await project.edit('rootfs.config.ts', (text) => text.replace("CFLAGS: '-O2'", "CFLAGS: '-O1'"));
     const why = await project.cli('why', 'libgreet');
     expect(why.exitCode).toBe(0);
-    expect(why.stdout).toContain('recipe changed (env.CFLAGS)');
+    expect(why.stdout).toContain('environment changed (CFLAGS; set by the recipe or its place)');
     expect(why.stdout).toContain('before: -O2');
     expect(why.stdout).toContain('after:  -O1');
     await project.edit('rootfs.config.ts', (text) =>
