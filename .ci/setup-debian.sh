@@ -13,7 +13,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-apt-get update -o Acquire::Retries=3
+# An index that fails to download (a mirror mid-sync, a foreign architecture's
+# security index) must not stop us: apt-get install below fails clearly if a
+# package we need is really missing.
+apt-get update -o Acquire::Retries=3 || echo "setup-debian.sh: apt-get update reported errors; going on with the package lists it has" >&2
 apt-get install -y --no-install-recommends -o Acquire::Retries=3 \
   ca-certificates gcc libc6-dev make patch file \
   xz-utils bzip2 zstd unzip gzip cpio openssl \
