@@ -8,6 +8,8 @@ export {
   isPathSource,
   PHASES,
   type Command,
+  type CommandContext,
+  type CommandDefinition,
   type Config,
   type ConfigInput,
   type Context,

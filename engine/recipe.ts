@@ -224,6 +224,31 @@ export interface GoalDefinition {
   nodes: (request: PlaceRequest & { place: string }) => readonly DepRef[];
 }
 
+/** What a config-provided command is given when it runs. */
+export interface CommandContext {
+  /** Positional arguments after the command name. */
+  args: readonly string[];
+  /** Its own options, by their long name (`--kernel FILE` -> options.kernel). */
+  options: Readonly<Record<string, string | boolean | undefined>>;
+  /** The global options (--target, --toolchain, --build-dir ...). */
+  globals: Readonly<Record<string, string | boolean | undefined>>;
+  config: Config;
+  /** The build root, resolved. */
+  buildDir: string;
+}
+
+/**
+ * A command a config adds to the CLI (`rootfs-engine boot`, say): the engine
+ * parses its arguments and options and prints its errors like its own.
+ */
+export interface CommandDefinition {
+  description: string;
+  /** Positional arguments in commander syntax, e.g. `[node]` or `<file...>`. */
+  arguments?: string;
+  options?: ReadonlyArray<{ flags: string; description: string; default?: string }>;
+  run: (context: CommandContext) => number | Promise<number>;
+}
+
 export interface ConfigInput {
   recipes: readonly Recipe[];
   /** Named places, or a function that resolves a place name (e.g. any known triple). */
@@ -235,6 +260,8 @@ export interface ConfigInput {
   buildDir?: string;
   /** Base URLs tried before a recipe's own URLs (Buildroot's BR2_PRIMARY_SITE). */
   mirrors?: readonly string[];
+  /** Extra CLI commands (name -> definition). */
+  commands?: Readonly<Record<string, CommandDefinition>>;
 }
 
 export interface Config extends Readonly<ConfigInput> {

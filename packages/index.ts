@@ -8,11 +8,16 @@ import { linuxHeaders } from './linux-headers.ts';
 import { compilerRtBuiltins } from './compiler-rt-builtins.ts';
 import { toybox } from './toybox.ts';
 import { llvm } from './llvm.ts';
+import { bash } from './bash.ts';
+import { libuev } from './libuev.ts';
+import { libite } from './libite.ts';
+import { rootfs, rootfsImage, type RootfsImageOptions } from './rootfs.ts';
 
-export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm };
+export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs, rootfsImage, type RootfsImageOptions };
+export { bootCommand } from '../stages/boot.ts';
 export { rootfsOf, type RootfsFacts } from '../sysroot/place.ts';
 export { TARGETS, targetInfo, type TargetInfo } from '../sysroot/targets.ts';
 export { rootfsPlaces, STAGES, BASE_PACKAGES } from '../stages/places.ts';
 export { rootfsGoals } from '../stages/goals.ts';
 
-export const allRecipes: readonly Recipe[] = [musl, linuxHeaders, compilerRtBuiltins, toybox, llvm];
+export const allRecipes: readonly Recipe[] = [musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs];

@@ -43,7 +43,14 @@ export const toybox = defineRecipe({
     ],
     // An empty TARGET: toybox's build misreads the variable when it is set.
     build: (ctx) => `make -C ${ctx.dirs.src} toybox TARGET=`,
-    install: (ctx) => `make -C ${ctx.dirs.src} install_flat PREFIX=${ctx.dirs.dest}/usr/bin TARGET=`,
+    install: (ctx) => [
+      `make -C ${ctx.dirs.src} install_flat PREFIX=${ctx.dirs.dest}/usr/bin TARGET=`,
+      // With CONFIG_SH, toybox's shell also answers to "bash" and install_flat links
+      // usr/bin/bash to it. The real bash recipe owns that path where both are built
+      // (stage3, a target's default set), and two nodes may not own one path; toybox's
+      // shell stays reachable as usr/bin/sh and usr/bin/toysh.
+      `rm -f ${ctx.dirs.dest}/usr/bin/bash`,
+    ],
     check: (ctx) => `${ctx.dirs.src}/toybox echo toybox-ok`,
   },
 });

@@ -11,11 +11,11 @@ import { TARGETS } from '../sysroot/targets.ts';
 const STAGE_PACKAGES: Record<string, readonly string[]> = {
   stage1: ['toybox'],
   stage2: ['toybox'],
-  stage3: ['toybox'],
+  stage3: ['toybox', 'bash'],
 };
 
 /** The default package set of a target image (the seed's TARGET_PKGS, as far as recipes exist). */
-export const TARGET_PACKAGES: readonly string[] = ['toybox'];
+export const TARGET_PACKAGES: readonly string[] = ['bash', 'toybox'];
 
 function stageNodes(stage: string, request: PlaceRequest): string[] {
   const index = (STAGES as readonly string[]).indexOf(stage);

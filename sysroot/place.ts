@@ -121,11 +121,14 @@ export function makePlace(spec: PlaceSpec): PlaceDefinition {
     name: spec.name,
     description: `${spec.stage ? `${spec.stage}, ` : ''}${target.triple}, ${toolchain.description}, ${spec.buildType}`,
     env: {
-      PATH: `${toolchain.binDir}:/usr/local/bin:/usr/bin:/bin`,
+      // sbin too: mke2fs, debugfs and friends live there on Debian.
+      PATH: `${toolchain.binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
       LC_ALL: 'C',
       CC: 'clang',
       CXX: 'clang++',
-      CPP: 'clang -E',
+      // autoconf preprocesses with $CPP $CPPFLAGS only, never CFLAGS: the target and
+      // sysroot must be on CPP itself, or its checks read the build machine's headers.
+      CPP: ['clang', '-E', ...flags.targetFlags].join(' '),
       LD: 'ld.lld',
       AR: 'llvm-ar',
       RANLIB: 'llvm-ranlib',

@@ -29,6 +29,14 @@ export interface TargetInfo {
   qemuUser: string;
   /** Debian architecture name (linux-image packages, dpkg --add-architecture). */
   debianArch: string;
+  /** How to boot an image of this target under qemu's system emulation. */
+  boot: {
+    qemu: string;
+    machine: readonly string[];
+    console: string;
+    /** Debian's kernel metapackage for this architecture (boot tests use Debian's kernels). */
+    kernelPackage: string;
+  };
 }
 
 export const TARGETS: Readonly<Record<string, TargetInfo>> = {
@@ -45,6 +53,7 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'x86_64', cpu: 'x86_64' },
     qemuUser: 'qemu-x86_64-static',
     debianArch: 'amd64',
+    boot: { qemu: 'qemu-system-x86_64', machine: [], console: 'ttyS0', kernelPackage: 'linux-image-amd64' },
   },
   'i386-linux-musl': {
     triple: 'i386-linux-musl',
@@ -60,6 +69,7 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'x86', cpu: 'i686' },
     qemuUser: 'qemu-i386-static',
     debianArch: 'i386',
+    boot: { qemu: 'qemu-system-i386', machine: [], console: 'ttyS0', kernelPackage: 'linux-image-686' },
   },
   'armv7-linux-musleabihf': {
     triple: 'armv7-linux-musleabihf',
@@ -75,6 +85,7 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'arm', cpu: 'armv7' },
     qemuUser: 'qemu-arm-static',
     debianArch: 'armhf',
+    boot: { qemu: 'qemu-system-arm', machine: ['-M', 'virt', '-cpu', 'cortex-a15'], console: 'ttyAMA0', kernelPackage: 'linux-image-armmp' },
   },
   'aarch64-linux-musl': {
     triple: 'aarch64-linux-musl',
@@ -89,6 +100,7 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'aarch64', cpu: 'aarch64' },
     qemuUser: 'qemu-aarch64-static',
     debianArch: 'arm64',
+    boot: { qemu: 'qemu-system-aarch64', machine: ['-M', 'virt', '-cpu', 'cortex-a53'], console: 'ttyAMA0', kernelPackage: 'linux-image-arm64' },
   },
 };
 

@@ -13,9 +13,63 @@ import { listCommand } from './list.ts';
 import { showCommand } from './show.ts';
 import { cleanCommand } from './clean.ts';
 import { fetchCommand } from './fetch.ts';
-import type { GlobalOptions } from './session.ts';
+import { openSession, type GlobalOptions } from './session.ts';
 
 const VERSION = '0.1.0';
+
+/** Global options that take a value, to find the command name in argv. */
+const VALUE_OPTIONS = new Set(['-C', '--config', '-B', '--build-dir', '-t', '--target', '--toolchain', '--build-type', '--distfiles']);
+
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (VALUE_OPTIONS.has(arg)) i += 1;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/**
+ * Commands a config adds (`boot`, ...). The config is loaded only when the command
+ * named on the line is not one of the engine's own.
+ */
+async function addConfigCommands(
+  program: Command,
+  argv: readonly string[],
+  globals: (command: Command) => GlobalOptions,
+  setStatus: (status: number) => void,
+): Promise<void> {
+  const name = commandName(argv);
+  if (name === undefined || name === 'help' || program.commands.some((c) => c.name() === name)) return;
+  const configIndex = argv.findIndex((a) => a === '-C' || a === '--config');
+  const explicit = configIndex >= 0 ? argv[configIndex + 1] : undefined;
+  let session;
+  try {
+    session = await openSession({ config: explicit });
+  } catch {
+    return; // No usable config: commander reports the unknown command.
+  }
+  for (const [commandName, definition] of Object.entries(session.config.commands ?? {})) {
+    const command = program.command(commandName).description(definition.description);
+    if (definition.arguments) command.arguments(definition.arguments);
+    for (const option of definition.options ?? []) command.option(option.flags, option.description, option.default);
+    command.action(async (...params: unknown[]) => {
+      const self = params[params.length - 1] as Command;
+      const args = self.args;
+      const options = self.opts<Record<string, string | boolean | undefined>>();
+      const opened = await openSession(globals(self));
+      setStatus(
+        await definition.run({
+          args,
+          options,
+          globals: { ...globals(self) },
+          config: opened.config,
+          buildDir: opened.layout.root,
+        }),
+      );
+    });
+  }
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   let status = 0;
@@ -100,6 +154,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const debug = argv.includes('--debug');
   try {
+    await addConfigCommands(program, argv, globals, (value) => {
+      status = value;
+    });
     await program.parseAsync([...argv]);
     return status;
   } catch (error) {
