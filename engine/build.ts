@@ -24,7 +24,7 @@ import { SourceInputCache } from './rebuild/source-inputs.ts';
 import { schedule, type NodeOutcome } from './schedule/scheduler.ts';
 import { runCommand } from './exec/process.ts';
 import { outputHashOf, scanManifest, type OutputHash } from './store/manifest.ts';
-import { buildOwnershipIndex, mergeIntoOutput, type OwnershipIndex } from './store/merge.ts';
+import { buildOwnershipIndex, findConflicts, mergeIntoOutput, type OwnershipIndex } from './store/merge.ts';
 import { StateStore, STATE_FORMAT, type KeyInputs, type NodeKey, type NodeRecord } from './store/state.ts';
 import { materializeSource } from './source-tree.ts';
 
@@ -206,6 +206,87 @@ class PlaceMergeQueue {
   }
 }
 
+/**
+ * Which nodes of the run are still to finish. A node whose install takes over a
+ * path another node of the same run still owns from an earlier build (a file that
+ * moved from one package to another) waits for that node to rebuild and let the
+ * path go, instead of failing on a conflict that is about to disappear.
+ */
+class RunTracker {
+  private readonly pending = new Map<NodeId, { promise: Promise<void>; resolve: () => void }>();
+  private readonly waiting = new Map<NodeId, readonly NodeId[]>();
+
+  constructor(private readonly resolved: ResolvedGraph) {
+    for (const id of resolved.nodes.keys()) {
+      let resolve = (): void => undefined;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.pending.set(id, { promise, resolve });
+    }
+  }
+
+  finish(id: NodeId): void {
+    this.pending.get(id)?.resolve();
+    this.pending.delete(id);
+  }
+
+  finishAll(): void {
+    for (const id of [...this.pending.keys()]) this.finish(id);
+  }
+
+  /** Whether `a` needs `b`, directly or through other nodes. */
+  private dependsOn(a: NodeId, b: NodeId): boolean {
+    const seen = new Set<NodeId>();
+    const stack = [a];
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      for (const dep of this.resolved.nodes.get(current)?.deps ?? []) {
+        if (dep === b) return true;
+        if (!seen.has(dep)) {
+          seen.add(dep);
+          stack.push(dep);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Whether `a` is (transitively) waiting for `b` to finish. */
+  private waitsFor(a: NodeId, b: NodeId): boolean {
+    const seen = new Set<NodeId>();
+    const stack = [a];
+    while (stack.length > 0) {
+      for (const next of this.waiting.get(stack.pop()!) ?? []) {
+        if (next === b) return true;
+        if (!seen.has(next)) {
+          seen.add(next);
+          stack.push(next);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Owners worth waiting for: still to finish, and not waiting (or depending) on `id` themselves. */
+  ownersToAwait(id: NodeId, owners: Iterable<string>): NodeId[] {
+    const out: NodeId[] = [];
+    for (const owner of new Set(owners) as Set<NodeId>) {
+      if (this.pending.has(owner) && !this.dependsOn(owner, id) && !this.waitsFor(owner, id)) out.push(owner);
+    }
+    return out;
+  }
+
+  async await(id: NodeId, owners: readonly NodeId[]): Promise<void> {
+    this.waiting.set(id, owners);
+    try {
+      await Promise.all(owners.map((owner) => this.pending.get(owner)?.promise));
+    } finally {
+      this.waiting.delete(id);
+    }
+  }
+}
+
 export async function buildGraph(resolved: ResolvedGraph, context: BuildContext, settings: BuildSettings): Promise<BuildResult> {
   const started = Date.now();
   const emit = (event: EngineEvent): void => settings.onEvent(event);
@@ -227,9 +308,18 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   const failures: NodeFailure[] = [];
   const counts: RunCounts = { total: order.length, fresh: 0, built: 0, failed: 0, skipped: 0, cancelled: 0 };
   const merges = new PlaceMergeQueue(context.state);
+  const tracker = new RunTracker(resolved);
   emit({ type: 'run-start', total: order.length, jobs: settings.jobs, goals: resolved.goals, time: Date.now() });
 
   const runOne = async (id: NodeId, slot: number): Promise<NodeOutcome> => {
+    try {
+      return await runTracked(id, slot);
+    } finally {
+      tracker.finish(id);
+    }
+  };
+
+  const runTracked = async (id: NodeId, slot: number): Promise<NodeOutcome> => {
     const node = resolved.nodes.get(id)!;
     const fail = (phase: NodeFailure['phase'], message: string, logFile: string | undefined, tail: string[]): NodeOutcome => {
       failures.push({ id, phase, message, logFile, tail });
@@ -250,7 +340,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       return 'ok';
     }
     emit({ type: 'node-start', id, reasons: evaluation.reasons, slot, time: Date.now() });
-    const result = await executeNode(node, evaluation, layout, settings, emit, merges, context, slot);
+    const result = await executeNode(node, evaluation, layout, settings, emit, merges, context, tracker);
     if (result.kind === 'cancelled') {
       counts.cancelled += 1;
       emit({ type: 'node-cancelled', id, time: Date.now() });
@@ -271,10 +361,12 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     signal: settings.signal,
     run: runOne,
     onBlocked: (id, blockedBy) => {
+      tracker.finish(id);
       counts.skipped += 1;
       emit({ type: 'node-skipped', id, blockedBy, time: Date.now() });
     },
   });
+  tracker.finishAll();
   const interrupted = settings.signal.aborted;
   for (const outcome of outcomes.values()) if (outcome === 'not-started') counts.skipped += 1;
   const ok = !interrupted && failures.length === 0 && counts.cancelled === 0;
@@ -306,7 +398,7 @@ async function executeNode(
   emit: EventSink,
   merges: PlaceMergeQueue,
   context: BuildContext,
-  _slot: number,
+  tracker: RunTracker,
 ): Promise<ExecuteResult> {
   const started = Date.now();
   const { place } = node;
@@ -433,6 +525,13 @@ async function executeNode(
   const outputHash = outputHashOf(manifest);
   const previous = evaluation.record;
   try {
+    // A path still owned by a node this run is about to rebuild: let that node go first.
+    for (;;) {
+      const conflicts = findConflicts(node.id, manifest, await merges.index(place.name));
+      const owners = tracker.ownersToAwait(node.id, conflicts.map((c) => c.owner));
+      if (owners.length === 0) break;
+      await tracker.await(node.id, owners);
+    }
     await merges.run(place.name, async () => {
       const index = await merges.index(place.name);
       await mergeIntoOutput({

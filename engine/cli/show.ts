@@ -24,7 +24,14 @@ export async function showCommand(name: string, options: GlobalOptions): Promise
   const request = placeRequest({ toolchain: options.toolchain, target: options.target, buildType });
   const node = await resolveSingle(config, recipe, placeName!, request, buildType);
   const place = node.place;
-  const srcShown = recipe.source ? (isPathSource(recipe.source) ? localTreeOf(recipe)! : `${layout.srcDir}/<extracted ${recipe.name}-${recipe.version}>`) : '';
+  // Where ctx.dirs.src will point: a private copy in the object dir, the local tree, or the shared extracted tree.
+  const srcShown = !recipe.source
+    ? ''
+    : recipe.source.privateCopy || (isPathSource(recipe.source) && (recipe.source.patches?.length ?? 0) > 0)
+      ? `${layout.objDir(place.name, recipe.name)}/.src`
+      : isPathSource(recipe.source)
+        ? localTreeOf(recipe)!
+        : `${layout.srcDir}/<extracted ${recipe.name}-${recipe.version}>`;
   const real = (text: string): string => substituteTokens(text, layout.root, srcShown);
   const out: string[] = [];
   out.push(`${recipe.name} ${recipe.version}${recipe.license ? `  (${recipe.license})` : ''}`);

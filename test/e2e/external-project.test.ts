@@ -4,11 +4,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { E2E_BUILD, engine } from '../helpers/e2e.ts';
-import { REPO } from '../helpers/project.ts';
+import { installExternalProject } from '../helpers/project.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 
 describe('external project', { timeout: 30 * 60_000 }, () => {
@@ -18,13 +17,7 @@ describe('external project', { timeout: 30 * 60_000 }, () => {
   });
 
   it('builds hello-static for aarch64 against our musl and runs it under qemu-user', async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rootfs-external-e2e-'));
-    await fs.cp(path.join(REPO, 'fixtures', 'external-project'), dir, { recursive: true });
-    const pkgFile = path.join(dir, 'package.json');
-    const pkg = JSON.parse(await fs.readFile(pkgFile, 'utf8')) as { dependencies: Record<string, string> };
-    pkg.dependencies['rootfs-engine'] = `file:${REPO}`;
-    await fs.writeFile(pkgFile, JSON.stringify(pkg, null, 2));
-    await execa('npm', ['install', '--no-audit', '--no-fund', '--offline'], { cwd: dir });
+    dir = await installExternalProject();
 
     // Shares the end-to-end build root, so musl and friends come from earlier runs.
     const run = await engine(['run', 'hello-static', '--target', 'aarch64-linux-musl', '--toolchain', 'host'], dir);

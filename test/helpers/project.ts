@@ -96,3 +96,18 @@ export async function snapshotTree(root: string): Promise<Record<string, string>
   await walk('');
   return out;
 }
+
+/**
+ * A copy of fixtures/external-project installed with npm the way a user's project
+ * is: its `file:` dependency pointed at this checkout (the fixture says ../..).
+ */
+export async function installExternalProject(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rootfs-external-'));
+  await fs.cp(path.join(REPO, 'fixtures', 'external-project'), dir, { recursive: true });
+  const pkgFile = path.join(dir, 'package.json');
+  const pkg = JSON.parse(await fs.readFile(pkgFile, 'utf8')) as { dependencies: Record<string, string> };
+  pkg.dependencies['rootfs-engine'] = `file:${REPO}`;
+  await fs.writeFile(pkgFile, JSON.stringify(pkg, null, 2));
+  await execa('npm', ['install', '--no-audit', '--no-fund', '--offline'], { cwd: dir });
+  return dir;
+}

@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { REPO } from '../helpers/project.ts';
+import { installExternalProject } from '../helpers/project.ts';
 
 describe('a user project that depends on rootfs-engine by path', () => {
   let dir = '';
@@ -12,15 +11,7 @@ describe('a user project that depends on rootfs-engine by path', () => {
   });
 
   it('installs with npm and builds its own recipe with `npx rootfs-engine run`', async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rootfs-external-'));
-    await fs.cp(path.join(REPO, 'fixtures', 'external-project'), dir, { recursive: true });
-    // The fixture points at ../.. (this checkout); from a temp copy, point at it absolutely.
-    const pkgFile = path.join(dir, 'package.json');
-    const pkg = JSON.parse(await fs.readFile(pkgFile, 'utf8')) as { dependencies: Record<string, string> };
-    pkg.dependencies['rootfs-engine'] = `file:${REPO}`;
-    await fs.writeFile(pkgFile, JSON.stringify(pkg, null, 2));
-
-    await execa('npm', ['install', '--no-audit', '--no-fund', '--offline'], { cwd: dir });
+    dir = await installExternalProject();
     const run = await execa('npx', ['rootfs-engine', 'run', 'wc-lite'], { cwd: dir, reject: false });
     expect(run.exitCode, run.stderr).toBe(0);
     const wc = await execa(path.join(dir, 'build/out/host/usr/bin/wc-lite'), { input: 'one two\nthree\n' });

@@ -91,6 +91,30 @@ export default defineConfig({ recipes: [
     expect(run.stderr).toContain('started');
   });
 
+  it('lets a file move from one package to another within one run', async () => {
+    project = await makeProject();
+    await project.write(
+      'rootfs.config.ts',
+      shellConfig({
+        old: [[], 'mkdir -p $OUT/etc && echo old > $OUT/etc/conf'],
+        new: [[], 'true'],
+      }),
+    );
+    expect((await project.cli('run', 'old', 'new')).exitCode).toBe(0);
+    // Now `new` installs etc/conf and `old` (slower, so `new` is ready to merge first) drops it.
+    await project.write(
+      'rootfs.config.ts',
+      shellConfig({
+        old: [[], 'sleep 2; mkdir -p $OUT/etc && echo old > $OUT/etc/other'],
+        new: [[], 'mkdir -p $OUT/etc && echo new > $OUT/etc/conf'],
+      }),
+    );
+    const run = await project.cli('run', 'old', 'new', '--jobs', '2');
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(await project.read('build/out/host/etc/conf')).toBe('new\n');
+    expect(await project.read('build/out/host/etc/other')).toBe('old\n');
+  });
+
   it('refuses two nodes installing the same path, naming both', async () => {
     project = await makeProject();
     await project.write(
