@@ -15,6 +15,7 @@ import { rootfs, rootfsImage, type RootfsImageOptions } from './rootfs.ts';
 
 export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs, rootfsImage, type RootfsImageOptions };
 export { bootCommand } from '../stages/boot.ts';
+export { shellCommand } from '../stages/shell.ts';
 export { rootfsOf, type RootfsFacts } from '../sysroot/place.ts';
 export { TARGETS, targetInfo, type TargetInfo } from '../sysroot/targets.ts';
 export { rootfsPlaces, STAGES, BASE_PACKAGES } from '../stages/places.ts';
