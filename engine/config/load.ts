@@ -17,7 +17,13 @@ export async function findConfig(explicit: string | undefined, cwd: string): Pro
   if (explicit) {
     const file = path.resolve(cwd, explicit);
     if (!(await fs.stat(file).then((s) => s.isFile(), () => false))) {
-      throw new EngineError('CONFIG_NOT_FOUND', `The config file ${file} (from --config) does not exist. Give the path of a rootfs.config.ts.`);
+      // make-rootfs's CONFIG=Release is a build configuration; people carry the habit over.
+      const looksLikeBuildType = /^[A-Z][A-Za-z]*$/.test(explicit);
+      throw new EngineError(
+        'CONFIG_NOT_FOUND',
+        `The config file ${file} (from --config) does not exist. Give the path of a rootfs.config.ts.` +
+          (looksLikeBuildType ? ` To choose the build configuration (make-rootfs's CONFIG=${explicit}), use --build-type ${explicit}.` : ''),
+      );
     }
     return file;
   }

@@ -95,6 +95,12 @@ export default defineConfig({ recipes: [
     const missing = await project.cli('list', '--config', 'nope.ts');
     expect(missing.exitCode).toBe(2);
     expectCleanError(missing.stderr);
+    expect(missing.stderr).not.toContain('--build-type');
+    // make-rootfs's CONFIG=Release habit: point at --build-type.
+    const buildType = await project.cli('list', '--config', 'Release');
+    expect(buildType.exitCode).toBe(2);
+    expectCleanError(buildType.stderr);
+    expect(buildType.stderr).toContain('use --build-type Release');
     const jobs = await project.cli('run', 'x', '--jobs', 'many');
     expect(jobs.exitCode).toBe(2);
   });
