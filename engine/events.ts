@@ -16,12 +16,16 @@ export type EngineEvent =
   | { type: 'node-failed'; id: NodeId; phase: PhaseName | 'merge' | 'setup'; message: string; logFile?: string; tail: string[]; slot: number; time: number }
   | { type: 'node-skipped'; id: NodeId; blockedBy: NodeId; time: number }
   | { type: 'node-cancelled'; id: NodeId; time: number }
+  | { type: 'node-restored'; id: NodeId; from: 'local' | 'remote'; durationMs: number; slot: number; time: number }
+  | { type: 'download-progress'; file: string; received: number; total?: number; time: number }
+  | { type: 'source-fetched'; recipe: string; file: string; origin: 'distfiles' | 'mirror' | 'url' | 'apt'; from?: string; time: number }
   | { type: 'run-end'; ok: boolean; interrupted: boolean; counts: RunCounts; durationMs: number; time: number };
 
 export interface RunCounts {
   total: number;
   fresh: number;
   built: number;
+  restored: number;
   failed: number;
   skipped: number;
   cancelled: number;
