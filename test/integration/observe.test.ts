@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import type { EngineEvent } from '../../engine/events.ts';
+import { eventFromJsonLine } from '../../engine/progress/json.ts';
+import type { ChromeTrace } from '../../engine/observe/trace.ts';
+import { AnsiScreen } from '../helpers/ansi-screen.ts';
+import { makeProject, type TestProject } from '../helpers/project.ts';
+import { expectWellNested } from '../helpers/trace.ts';
+
+const NODES = ['hello@host', 'libgreet@host', 'motd@host'];
+
+function parseEvents(text: string): EngineEvent[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const event = eventFromJsonLine(line);
+      if (!event) throw new Error(`not an event line: ${line}`);
+      return event;
+    });
+}
+
+describe('progress, trace and report of a real run (fixtures/basic)', () => {
+  let project: TestProject;
+  beforeAll(async () => {
+    project = await makeProject('basic');
+  });
+  afterAll(async () => {
+    await project.remove();
+  });
+
+  it('NDJSON, plain and the terminal view report the same counts; the run is recorded', async () => {
+    const json = await project.cli('run', 'all', '--progress', 'json', '-j', '2', '--trace', 'trace.json');
+    expect(json.exitCode).toBe(0);
+    const events = parseEvents(json.stdout);
+    const end = events.at(-1)!;
+    expect(end).toMatchObject({ type: 'run-end', ok: true, counts: { total: 3, built: 3, restored: 0, fresh: 0, failed: 0 } });
+    expect(events.filter((e) => e.type === 'node-done').map((e) => (e as { id: string }).id).sort()).toEqual(NODES);
+    // The build root keeps the same events (downloads aside) for `report` and `log --follow`.
+    expect(parseEvents(await project.read('build/runs/last.ndjson'))).toEqual(events.filter((e) => e.type !== 'download-progress'));
+
+    await project.cli('clean');
+    const plain = await project.cli('run', 'all', '--progress', 'plain', '-j', '2');
+    expect(plain.exitCode).toBe(0);
+    const plainLines = plain.stdout.trim().split('\n');
+    expect(plainLines.filter((l) => /^\[\d\/3\] done /.test(l))).toHaveLength(3);
+    expect(plainLines.at(-1)).toMatch(/^Done in \d+\.\d s: 3 built, 0 up to date, 0 failed, 0 skipped$/);
+
+    await project.cli('clean');
+    const tty = await project.cli('run', 'all', '--progress', 'tty', '-j', '2');
+    expect(tty.exitCode).toBe(0);
+    const screen = new AnsiScreen();
+    screen.write(tty.stdout);
+    expect(screen.violations).toEqual([]);
+    const shown = screen.text();
+    expect(shown.filter((l) => /^\[\d\/3\] done /.test(l))).toHaveLength(3);
+    expect(shown.at(-1)).toMatch(/^Done in \d+\.\d s: 3 built, 0 up to date, 0 failed, 0 skipped$/);
+    expect(tty.stdout).not.toMatch(/\x1b\[[0-9;]*m/); // the test helper sets NO_COLOR
+
+    const quiet = await project.cli('run', 'all', '-q', '--progress', 'tty');
+    expect(quiet.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^Done in .*: 0 built, 3 up to date/)]);
+  });
+
+  it('--trace writes the expected node slices with their phases nested', async () => {
+    const trace = JSON.parse(await project.read('trace.json')) as ChromeTrace;
+    expectWellNested(trace);
+    const nodes = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'node');
+    expect(nodes.map((e) => e.name).sort()).toEqual(NODES);
+    for (const node of nodes) {
+      expect(node.tid === 1 || node.tid === 2).toBe(true);
+      const phases = trace.traceEvents.filter((e) => e.cat === 'phase' && e.args?.['node'] === node.name).map((e) => e.name);
+      expect(phases).toEqual(['build', 'install']);
+    }
+    // hello needs libgreet: its slice starts after libgreet's ends.
+    const slice = (name: string) => nodes.find((n) => n.name === name)!;
+    expect(slice('hello@host').ts!).toBeGreaterThanOrEqual(slice('libgreet@host').ts! + slice('libgreet@host').dur!);
+    expect(trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.['name'])).toEqual(
+      expect.arrayContaining(['slot 0', 'slot 1']),
+    );
+  });
+
+  it('report writes a self-contained page with a bar per built node and the critical path', async () => {
+    await project.cli('clean');
+    expect((await project.cli('run', 'all', '-j', '2')).exitCode).toBe(0);
+    const report = await project.cli('report');
+    expect(report.exitCode).toBe(0);
+    expect(report.stdout.trim()).toBe(project.path('build/report.html'));
+    const html = await project.read('build/report.html');
+    for (const node of NODES) expect(html).toMatch(new RegExp(`<rect class="bar built[^"]*" data-node="${node}"`));
+    // libgreet -> hello is the longest chain there is (motd runs beside it).
+    expect(html).toMatch(/<rect class="bar built critical" data-node="hello@host" data-critical="true"/);
+    expect(html).toMatch(/<rect class="bar built critical" data-node="libgreet@host" data-critical="true"/);
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?https?:/i);
+    const out = await project.cli('report', '--out', 'elsewhere/r.html');
+    expect(out.stdout.trim()).toBe(project.path('elsewhere/r.html'));
+    await fs.access(project.path('elsewhere/r.html'));
+  });
+});
+
+describe('log and the failure summary', () => {
+  let project: TestProject;
+  beforeAll(async () => {
+    project = await makeProject();
+    await project.write(
+      'rootfs.config.ts',
+      `import { defineConfig, defineRecipe } from 'rootfs-engine';
+export default defineConfig({ recipes: [
+  defineRecipe({ name: 'broken', version: '1', phases: { build: () => 'echo compiling broken', install: () => 'echo "error: no such file" >&2; exit 3' } }),
+  defineRecipe({ name: 'slow', version: '1', phases: { build: () => 'echo first line; sleep 4; echo second line' } }),
+] });
+`,
+    );
+  });
+  afterAll(async () => {
+    await project.remove();
+  });
+
+  it('the failure summary names the log command, and it prints the failed log', async () => {
+    const run = await project.cli('run', 'broken');
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('The whole log: rootfs-engine log broken@host install');
+    const log = await project.cli('log', 'broken@host', 'install');
+    expect(log.exitCode).toBe(0);
+    // (the test helper drops the final newline)
+    expect(log.stdout).toBe('$ echo "error: no such file" >&2; exit 3\nerror: no such file');
+    const all = await project.cli('log', 'broken');
+    expect(all.stdout).toBe(
+      `==> broken@host build (${project.path('build/log/host/broken/build.log')}) <==\n$ echo compiling broken\ncompiling broken\n` +
+        `==> broken@host install (${project.path('build/log/host/broken/install.log')}) <==\n$ echo "error: no such file" >&2; exit 3\nerror: no such file`,
+    );
+    const report = await project.cli('report');
+    const html = await project.read('build/report.html');
+    expect(report.exitCode).toBe(0);
+    expect(html).toContain('error: no such file');
+    expect(html).toContain('rootfs-engine log broken@host install');
+  });
+
+  it('an unknown node is an error that suggests the closest name', async () => {
+    const log = await project.cli('log', 'brokn');
+    expect(log.exitCode).toBe(2);
+    expect(log.stderr).toContain('Did you mean "broken@host"?');
+    const phase = await project.cli('log', 'broken', 'compile');
+    expect(phase.exitCode).toBe(2);
+    expect(phase.stderr).toContain('Phases are prepare, configure, build, check, install');
+  });
+
+  it('--follow prints the log as it grows and stops when the node is done', async () => {
+    const run = project.spawn(['run', 'slow']);
+    // Wait for the node to start writing.
+    for (let i = 0; i < 100; i += 1) {
+      const text = await project.read('build/log/host/slow/build.log').catch(() => '');
+      if (text.includes('first line')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const follow = project.spawn(['log', 'slow', '--follow']);
+    // When the first line arrives, the second is not written yet: what follows is really followed.
+    let logWhenFirstArrived: string | undefined;
+    follow.stdout!.on('data', (chunk: Buffer) => {
+      if (logWhenFirstArrived === undefined && chunk.toString().includes('first line')) {
+        void project.read('build/log/host/slow/build.log').then((text) => (logWhenFirstArrived = text));
+      }
+    });
+    const [result, followed] = await Promise.all([run, follow]);
+    expect(result.exitCode).toBe(0);
+    expect(followed.exitCode).toBe(0);
+    expect(logWhenFirstArrived).toBe('$ echo first line; sleep 4; echo second line\nfirst line\n');
+    expect(String(followed.stdout)).toBe(
+      `==> slow@host build (${project.path('build/log/host/slow/build.log')}) <==\n$ echo first line; sleep 4; echo second line\nfirst line\nsecond line`,
+    );
+  });
+});
