@@ -100,7 +100,9 @@ export class TtyProgress {
   }
 
   private fit(text: string): string {
-    const width = Math.max(20, (this.terminal.columns ?? 80) - 1);
+    // A pty without a size (script, some CI runners) says 0 columns: assume 80.
+    const columns = this.terminal.columns && this.terminal.columns > 0 ? this.terminal.columns : 80;
+    const width = Math.max(20, columns - 1);
     return text.length > width ? `${text.slice(0, width - 1)}…` : text;
   }
 
@@ -204,7 +206,7 @@ export class TtyProgress {
       const eta = this.options.eta?.remainingMs(t, now);
       if (eta !== undefined && t.running.size > 0) parts.push(`ETA ~${formatDuration(eta)}`);
       lines.push(this.paint(this.fit(parts.join(' · ')), 'bold'));
-      const room = Math.max(1, (this.terminal.rows ?? 24) - 4);
+      const room = Math.max(1, (this.terminal.rows && this.terminal.rows > 0 ? this.terminal.rows : 24) - 4);
       const running = [...t.running.values()];
       const width = Math.max(0, ...running.map((r) => r.id.length));
       for (const node of running.slice(0, room)) {

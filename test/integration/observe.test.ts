@@ -106,7 +106,8 @@ describe('log and the failure summary', () => {
       `import { defineConfig, defineRecipe } from 'rootfs-engine';
 export default defineConfig({ recipes: [
   defineRecipe({ name: 'broken', version: '1', phases: { build: () => 'echo compiling broken', install: () => 'echo "error: no such file" >&2; exit 3' } }),
-  defineRecipe({ name: 'slow', version: '1', phases: { build: () => 'echo first line; sleep 4; echo second line' } }),
+  // Waits (at most 60 s) for the test to create ./go beside the config before its second line.
+  defineRecipe({ name: 'slow', version: '1', phases: { build: () => 'echo first line; for i in $(seq 600); do [ -e ${project.path('go')} ] && break; sleep 0.1; done; echo second line' } }),
 ] });
 `,
     );
@@ -147,25 +148,24 @@ export default defineConfig({ recipes: [
   it('--follow prints the log as it grows and stops when the node is done', async () => {
     const run = project.spawn(['run', 'slow']);
     // Wait for the node to start writing.
-    for (let i = 0; i < 100; i += 1) {
+    for (let i = 0; i < 300; i += 1) {
       const text = await project.read('build/log/host/slow/build.log').catch(() => '');
       if (text.includes('first line')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const follow = project.spawn(['log', 'slow', '--follow']);
-    // When the first line arrives, the second is not written yet: what follows is really followed.
-    let logWhenFirstArrived: string | undefined;
+    // The node writes its second line only once the follower has shown the first: what
+    // the follower prints after that, it printed by following the file.
+    let seen = '';
     follow.stdout!.on('data', (chunk: Buffer) => {
-      if (logWhenFirstArrived === undefined && chunk.toString().includes('first line')) {
-        void project.read('build/log/host/slow/build.log').then((text) => (logWhenFirstArrived = text));
-      }
+      seen += chunk.toString();
+      if (seen.includes('first line\n')) void project.write('go', '');
     });
     const [result, followed] = await Promise.all([run, follow]);
     expect(result.exitCode).toBe(0);
     expect(followed.exitCode).toBe(0);
-    expect(logWhenFirstArrived).toBe('$ echo first line; sleep 4; echo second line\nfirst line\n');
     expect(String(followed.stdout)).toBe(
-      `==> slow@host build (${project.path('build/log/host/slow/build.log')}) <==\n$ echo first line; sleep 4; echo second line\nfirst line\nsecond line`,
+      `==> slow@host build (${project.path('build/log/host/slow/build.log')}) <==\n$ echo first line; for i in $(seq 600); do [ -e ${project.path('go')} ] && break; sleep 0.1; done; echo second line\nfirst line\nsecond line`,
     );
   });
 });

@@ -148,6 +148,18 @@ describe('progress consumers of one event stream', () => {
     tty.close();
   });
 
+  it('takes a terminal that reports 0 columns (a pty without a size) as 80 wide', () => {
+    const terminal = new FakeTerminal();
+    terminal.columns = 0;
+    const tty = new TtyProgress(terminal, { color: false, verbose: false });
+    play(syntheticRun().slice(4, 7), tty.onEvent);
+    vi.advanceTimersByTime(200);
+    const screen = new AnsiScreen();
+    screen.write(terminal.all);
+    expect(screen.text()[1]).toMatch(/^\[1\/6\] · 0 built · 1 up to date · 0\.\d s$/);
+    tty.close();
+  });
+
   it('cuts lines to the terminal width so none wraps', () => {
     const terminal = new FakeTerminal();
     terminal.columns = 30;
