@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { execa } from 'execa';
 import type { EngineEvent } from '../../engine/events.ts';
 import { eventFromJsonLine } from '../../engine/progress/json.ts';
 import type { ChromeTrace } from '../../engine/observe/trace.ts';
@@ -167,5 +171,47 @@ export default defineConfig({ recipes: [
     expect(String(followed.stdout)).toBe(
       `==> slow@host build (${project.path('build/log/host/slow/build.log')}) <==\n$ echo first line; for i in $(seq 600); do [ -e ${project.path('go')} ] && break; sleep 0.1; done; echo second line\nfirst line\nsecond line`,
     );
+  });
+});
+
+describe('download progress', () => {
+  let project: TestProject;
+  let server: http.Server;
+  afterAll(async () => {
+    server?.close();
+    await project?.remove();
+  });
+
+  it('run reports a download as progress events and the fetched source', async () => {
+    project = await makeProject();
+    await fs.mkdir(project.path('pkg-1'));
+    await fs.writeFile(project.path('pkg-1/data.bin'), randomBytes(3_000_000));
+    await execa('tar', ['czf', 'pkg-1.tar.gz', 'pkg-1'], { cwd: project.dir });
+    const tarball = await fs.readFile(project.path('pkg-1.tar.gz'));
+    const sha256 = createHash('sha256').update(tarball).digest('hex');
+    server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': tarball.length });
+      res.end(tarball);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pkg-1.tar.gz`;
+    await project.write(
+      'rootfs.config.ts',
+      `import { defineConfig, defineRecipe } from 'rootfs-engine';
+export default defineConfig({ recipes: [
+  defineRecipe({ name: 'pkg', version: '1', source: { urls: [${JSON.stringify(url)}], sha256: ${JSON.stringify(sha256)} },
+    phases: { install: (ctx) => \`mkdir -p \${ctx.dirs.dest}/x && cp \${ctx.dirs.src}/data.bin \${ctx.dirs.dest}/x/\` } }),
+] });
+`,
+    );
+    const run = await project.cli('run', 'pkg', '--allow-http', '--progress', 'json');
+    expect(run.exitCode, run.stderr).toBe(0);
+    const events = parseEvents(run.stdout);
+    const downloads = events.filter((e) => e.type === 'download-progress');
+    expect(downloads.length).toBeGreaterThan(0);
+    expect(downloads.at(-1)).toMatchObject({ file: 'pkg-1.tar.gz', received: tarball.length, total: tarball.length });
+    expect(events.find((e) => e.type === 'source-fetched')).toMatchObject({ recipe: 'pkg', file: 'pkg-1.tar.gz', origin: 'url', from: url });
+    // Downloads come before the build starts.
+    expect(events.findIndex((e) => e.type === 'source-fetched')).toBeLessThan(events.findIndex((e) => e.type === 'run-start'));
   });
 });
