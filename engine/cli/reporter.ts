@@ -5,8 +5,8 @@
  */
 import type { EngineEvent } from '../events.ts';
 import { describeReason } from '../rebuild/reasons.ts';
-import { formatBytes, RunTally, summaryLine } from '../progress/tally.ts';
-import { describeOrigin } from '../progress/tty.ts';
+import { describeOrigin, formatBytes, summaryLine } from '../progress/format.ts';
+import { RunTally } from '../progress/tally.ts';
 
 export interface PlainOptions {
   verbose?: boolean;

@@ -17,7 +17,8 @@
 import type { EngineEvent } from '../events.ts';
 import { describeReason } from '../rebuild/reasons.ts';
 import type { EtaEstimator } from './eta.ts';
-import { formatBytes, formatDuration, RunTally, summaryLine } from './tally.ts';
+import { describeOrigin, formatBytes, formatDuration, summaryLine } from './format.ts';
+import { RunTally } from './tally.ts';
 
 /** What the renderer needs of a terminal; tests pass a recorder. */
 export interface Terminal {
@@ -216,16 +217,5 @@ export class TtyProgress {
       if (running.length > room) lines.push(this.fit(`  ... and ${running.length - room} more`));
     }
     return lines.length === 0 ? '' : lines.join('\n') + '\n';
-  }
-}
-
-export function describeOrigin(event: Extract<EngineEvent, { type: 'source-fetched' }>): string {
-  switch (event.origin) {
-    case 'distfiles':
-      return 'already present';
-    case 'apt':
-      return `from Debian's archive${event.from ? ` (${event.from})` : ''}`;
-    default:
-      return `from ${event.from ?? event.origin}`;
   }
 }
