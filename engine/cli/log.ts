@@ -55,11 +55,16 @@ function unknownNode(ref: string, id: NodeId, layout: Layout, logged: NodeId[], 
   if (logged.length === 0) {
     return new EngineError('NO_LOG', `No logs for "${ref}": nothing has run in ${layout.root} yet. Logs appear once \`rootfs-engine run\` has built a node.`);
   }
+  if (known) {
+    // A real recipe that has not run here: name its nodes in other places, if any ran.
+    const elsewhere = logged.filter((n) => n.startsWith(`${id.slice(0, id.indexOf('@'))}@`));
+    const hint = elsewhere.length > 0 ? ` It has logs as ${elsewhere.join(', ')}.` : ' Its logs appear once `rootfs-engine run` has built it.';
+    return new EngineError('NO_LOG', `No logs for "${ref}": ${id} has not run in ${layout.root} yet.${hint}`);
+  }
   const names = [...logged, ...new Set(logged.map((n) => n.slice(0, n.indexOf('@'))))];
   const guess = closest(ref, names);
   const suggestion = guess.includes('@') ? guess : logged.find((n) => n.startsWith(`${guess}@`)) ?? guess;
-  const why = known ? `${id} has not run in ${layout.root} yet` : `no node ${id} has run in ${layout.root}`;
-  return new EngineError('UNKNOWN_NODE', `No logs for "${ref}": ${why}. Did you mean "${suggestion}"? (\`rootfs-engine log ${suggestion}\`)`);
+  return new EngineError('UNKNOWN_NODE', `No logs for "${ref}": no node ${id} has run in ${layout.root}. Did you mean "${suggestion}"? (\`rootfs-engine log ${suggestion}\`)`);
 }
 
 export async function logCommand(ref: string, phase: string | undefined, options: LogOptions, out: LogOutput = process.stdout): Promise<number> {

@@ -144,6 +144,10 @@ export default defineConfig({ recipes: [
     const log = await project.cli('log', 'brokn');
     expect(log.exitCode).toBe(2);
     expect(log.stderr).toContain('Did you mean "broken@host"?');
+    // A recipe of the config that has not run yet is not "unknown".
+    const notYet = await project.cli('log', 'slow');
+    expect(notYet.exitCode).toBe(1);
+    expect(notYet.stderr).toContain(`slow@host has not run in ${project.path('build')} yet`);
     const phase = await project.cli('log', 'broken', 'compile');
     expect(phase.exitCode).toBe(2);
     expect(phase.stderr).toContain('Phases are prepare, configure, build, check, install');
