@@ -7,6 +7,8 @@ import type { NotFreshReason } from './rebuild/reasons.ts';
 import type { PhaseName } from './recipe.ts';
 
 export type EngineEvent =
+  | { type: 'download-progress'; file: string; received: number; total?: number; time: number }
+  | { type: 'source-fetched'; recipe: string; file: string; origin: 'distfiles' | 'mirror' | 'url' | 'apt'; from?: string; time: number }
   | { type: 'run-start'; total: number; jobs: number; goals: NodeId[]; time: number }
   | { type: 'node-fresh'; id: NodeId; time: number }
   | { type: 'node-start'; id: NodeId; reasons: NotFreshReason[]; slot: number; time: number }
@@ -17,8 +19,6 @@ export type EngineEvent =
   | { type: 'node-skipped'; id: NodeId; blockedBy: NodeId; time: number }
   | { type: 'node-cancelled'; id: NodeId; time: number }
   | { type: 'node-restored'; id: NodeId; from: 'local' | 'remote'; durationMs: number; slot: number; time: number }
-  | { type: 'download-progress'; file: string; received: number; total?: number; time: number }
-  | { type: 'source-fetched'; recipe: string; file: string; origin: 'distfiles' | 'mirror' | 'url' | 'apt'; from?: string; time: number }
   | { type: 'run-end'; ok: boolean; interrupted: boolean; counts: RunCounts; durationMs: number; time: number };
 
 export interface RunCounts {
