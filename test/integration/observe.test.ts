@@ -8,7 +8,7 @@ import type { EngineEvent } from '../../engine/events.ts';
 import { eventFromJsonLine } from '../../engine/progress/json.ts';
 import type { ChromeTrace } from '../../engine/observe/trace.ts';
 import { AnsiScreen } from '../helpers/ansi-screen.ts';
-import { makeProject, type TestProject } from '../helpers/project.ts';
+import { CLI, makeProject, type TestProject } from '../helpers/project.ts';
 import { expectWellNested } from '../helpers/trace.ts';
 
 const NODES = ['hello@host', 'libgreet@host', 'motd@host'];
@@ -63,6 +63,19 @@ describe('progress, trace and report of a real run (fixtures/basic)', () => {
 
     const quiet = await project.cli('run', 'all', '-q', '--progress', 'tty');
     expect(quiet.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^Done in .*: 0 built, 3 up to date/)]);
+  });
+
+  it('auto is the live view on a terminal (a pty from script(1)) and plain lines in a pipe', async () => {
+    const command = `${process.execPath} ${CLI} run all -v`;
+    // CI is set in CI, where auto would choose plain lines: this run is meant to look interactive.
+    const pty = await execa('script', ['-qec', command, '/dev/null'], { cwd: project.dir, env: { CI: '', NO_COLOR: '1', TERM: 'xterm' }, reject: false });
+    expect(pty.exitCode).toBe(0);
+    expect(pty.stdout).toContain('\x1b[1A\r\x1b[2K');
+    const screen = new AnsiScreen();
+    screen.write(pty.stdout.replace(/\r\n/g, '\n'));
+    expect(screen.text().at(-1)).toMatch(/^Done in .*: 0 built, 3 up to date/);
+    const pipe = await project.cli('run', 'all');
+    expect(pipe.stdout).not.toContain('\x1b[');
   });
 
   it('--trace writes the expected node slices with their phases nested', async () => {
