@@ -306,7 +306,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   });
   const outputs = new Map<NodeId, OutputHash>();
   const failures: NodeFailure[] = [];
-  const counts: RunCounts = { total: order.length, fresh: 0, built: 0, failed: 0, skipped: 0, cancelled: 0 };
+  const counts: RunCounts = { total: order.length, fresh: 0, built: 0, restored: 0, failed: 0, skipped: 0, cancelled: 0 };
   const merges = new PlaceMergeQueue(context.state);
   const tracker = new RunTracker(resolved);
   emit({ type: 'run-start', total: order.length, jobs: settings.jobs, goals: resolved.goals, time: Date.now() });

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'UNKNOWN_GOAL'
   | 'UNKNOWN_PLACE'
   | 'UNKNOWN_NODE'
+  | 'NO_LOG'
+  | 'NO_RUN_RECORD'
   | 'MANIFEST_CONFLICT'
   | 'LOCKED'
   | 'BUILD_FAILED'

@@ -7,6 +7,8 @@ import type { NotFreshReason } from './rebuild/reasons.ts';
 import type { PhaseName } from './recipe.ts';
 
 export type EngineEvent =
+  | { type: 'download-progress'; file: string; received: number; total?: number; time: number }
+  | { type: 'source-fetched'; recipe: string; file: string; origin: 'distfiles' | 'mirror' | 'url' | 'apt'; from?: string; time: number }
   | { type: 'run-start'; total: number; jobs: number; goals: NodeId[]; time: number }
   | { type: 'node-fresh'; id: NodeId; time: number }
   | { type: 'node-start'; id: NodeId; reasons: NotFreshReason[]; slot: number; time: number }
@@ -16,12 +18,14 @@ export type EngineEvent =
   | { type: 'node-failed'; id: NodeId; phase: PhaseName | 'merge' | 'setup'; message: string; logFile?: string; tail: string[]; slot: number; time: number }
   | { type: 'node-skipped'; id: NodeId; blockedBy: NodeId; time: number }
   | { type: 'node-cancelled'; id: NodeId; time: number }
+  | { type: 'node-restored'; id: NodeId; from: 'local' | 'remote'; durationMs: number; slot: number; time: number }
   | { type: 'run-end'; ok: boolean; interrupted: boolean; counts: RunCounts; durationMs: number; time: number };
 
 export interface RunCounts {
   total: number;
   fresh: number;
   built: number;
+  restored: number;
   failed: number;
   skipped: number;
   cancelled: number;

@@ -8,6 +8,7 @@
  *     out/<place>/            the place's installed tree (its sysroot)
  *     log/<place>/<recipe>/   one log per phase
  *     state/                  node records, the lock, caches
+ *     runs/                   the events of the last run (last.ndjson) and its graph
  *     tmp/                    temp files (always inside the build root)
  *
  * Commands and environments are resolved against the tokens below instead of real
@@ -31,6 +32,9 @@ export class Layout {
   }
   get stateDir(): string {
     return path.join(this.root, 'state');
+  }
+  get runsDir(): string {
+    return path.join(this.root, 'runs');
   }
   get tmpDir(): string {
     return path.join(this.root, 'tmp');

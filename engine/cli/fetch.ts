@@ -6,8 +6,10 @@
 import path from 'node:path';
 import { isPathSource, type UrlSource } from '../recipe.ts';
 import { topologicalOrder, type ResolvedGraph } from '../graph/resolve.ts';
-import { fetchSource, missingError, missingSources } from '../sources/index.ts';
+import { fetchSource, missingError, missingSources, type FetchedSource, type FetchProgress } from '../sources/index.ts';
 import { acquireLock } from '../store/lock.ts';
+import { colorAllowed, effectiveMode } from '../progress/choose.ts';
+import { TtyProgress } from '../progress/tty.ts';
 import { openSession, resolveGoals, type GlobalOptions, type Session } from './session.ts';
 
 /** The tarball sources of a graph, once each (recipes share sources across places). */
@@ -36,13 +38,19 @@ export async function checkOffline(session: Session, resolved: ResolvedGraph): P
 }
 
 /** Fetch and verify every tarball of the graph that is not in distfiles yet. */
-export async function fetchAll(session: Session, resolved: ResolvedGraph, report: (line: string) => void): Promise<void> {
+export async function fetchAll(
+  session: Session,
+  resolved: ResolvedGraph,
+  report: (line: string, detail: { recipe: string; fetched: FetchedSource }) => void,
+  onProgress?: (progress: FetchProgress) => void,
+): Promise<void> {
   for (const { recipe, source } of urlSourcesOf(resolved)) {
     const fetched = await fetchSource(source, {
       distfilesDir: session.distfilesDir,
       tmpDir: session.layout.tmpDir,
       mirrors: session.config.mirrors ?? [],
       allowHttp: session.options.allowHttp === true,
+      onProgress,
     });
     const how =
       fetched.origin === 'distfiles'
@@ -50,7 +58,7 @@ export async function fetchAll(session: Session, resolved: ResolvedGraph, report
         : fetched.origin === 'apt'
           ? `from Debian's archive (${fetched.debian?.package} ${fetched.debian?.version}${fetched.debian?.repacked ? ', repacked' : ''})`
           : `from ${fetched.url}`;
-    report(`${recipe.padEnd(22)} ${path.basename(fetched.file)}  ${how}`);
+    report(`${recipe.padEnd(22)} ${path.basename(fetched.file)}  ${how}`, { recipe, fetched });
   }
 }
 
@@ -63,10 +71,21 @@ export async function fetchCommand(goals: string[], options: GlobalOptions): Pro
     return 0;
   }
   const lock = await acquireLock(session.layout.stateDir);
+  // On a terminal, downloads in flight show as a live line (the run's progress view, downloads only).
+  const live = effectiveMode('auto', process.env, process.stdout.isTTY) === 'tty' ? new TtyProgress(process.stdout, { color: colorAllowed(process.env), verbose: false }) : undefined;
   try {
-    await fetchAll(session, resolved, (line) => process.stdout.write(`${line}\n`));
+    await fetchAll(
+      session,
+      resolved,
+      (line) => {
+        live?.clear();
+        process.stdout.write(`${line}\n`);
+      },
+      (progress) => live?.onEvent({ type: 'download-progress', ...progress, time: Date.now() }),
+    );
     return 0;
   } finally {
+    live?.close();
     await lock.release();
   }
 }

@@ -14,6 +14,9 @@ import { showCommand } from './show.ts';
 import { cleanCommand } from './clean.ts';
 import { fetchCommand } from './fetch.ts';
 import { openSession, type GlobalOptions } from './session.ts';
+import { logCommand, type LogOptions } from './log.ts';
+import { reportCommand, type ReportOptions } from './report.ts';
+import { PROGRESS_MODES } from '../progress/choose.ts';
 
 const VERSION = '0.1.0';
 
@@ -99,6 +102,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
     .option('-n, --dry-run', 'print what would run and why, run nothing')
     .option('-v, --verbose', 'print every node and phase')
+    .option('-q, --quiet', 'print only failures and the final line')
+    .addOption(new Option('--progress <mode>', 'progress output: live view on a terminal, plain lines, or NDJSON events').choices([...PROGRESS_MODES]).default('auto'))
+    .option('--trace <file>', 'write the run as a Chrome trace (open in Perfetto or chrome://tracing)')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
       status = await runCommand(goals, globals(command) as RunOptions);
     });
@@ -143,6 +149,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<goal...>')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
       status = await fetchCommand(goals, globals(command));
+    });
+  program
+    .command('log')
+    .description("print a node's log: every phase in order, or one phase; --follow tails it while the node runs")
+    .argument('<node>', 'recipe name or recipe@place')
+    .argument('[phase]', 'prepare, configure, build, check or install')
+    .option('-f, --follow', 'keep printing while the log grows, until the node finishes')
+    .action(async (node: string, phase: string | undefined, _opts: unknown, command: Command) => {
+      status = await logCommand(node, phase, globals(command) as LogOptions);
+    });
+  program
+    .command('report')
+    .description('write an HTML report of the last run: timeline, critical path, slowest nodes, cache hits, failures, graph')
+    .option('-o, --out <file>', 'where to write it (default: report.html in the build root)')
+    .action(async (_opts: unknown, command: Command) => {
+      status = await reportCommand(globals(command) as ReportOptions);
     });
   program
     .command('clean')

@@ -21,6 +21,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The pid of the live engine process holding the lock of a build root, if any (read-only commands use it). */
+export async function lockHolder(stateDir: string): Promise<number | undefined> {
+  const holder = Number.parseInt((await fs.readFile(path.join(stateDir, 'lock'), 'utf8').catch(() => '')).trim(), 10);
+  return Number.isInteger(holder) && holder > 0 && isAlive(holder) ? holder : undefined;
+}
+
 export async function acquireLock(stateDir: string): Promise<BuildLock> {
   await fs.mkdir(stateDir, { recursive: true });
   const file = path.join(stateDir, 'lock');
