@@ -13,6 +13,7 @@ import { listCommand } from './list.ts';
 import { showCommand } from './show.ts';
 import { cleanCommand } from './clean.ts';
 import { fetchCommand } from './fetch.ts';
+import { watchCommand, type WatchCommandOptions } from './watch.ts';
 import { openSession, type GlobalOptions } from './session.ts';
 
 const VERSION = '0.1.0';
@@ -101,6 +102,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-v, --verbose', 'print every node and phase')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
       status = await runCommand(goals, globals(command) as RunOptions);
+    });
+  program
+    .command('watch')
+    .description('build the goals, then rebuild what each edit of a recipe, patch or source tree affects (Ctrl-C stops)')
+    .argument('<goal...>')
+    .option('-j, --jobs <n>', 'nodes to run at once (default: number of cores)')
+    .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
+    .option('-v, --verbose', 'print every node and phase')
+    .option('--debounce <ms>', 'quiet time after a change before rebuilding (default: 250)')
+    .action(async (goals: string[], _opts: unknown, command: Command) => {
+      status = await watchCommand(goals, globals(command) as WatchCommandOptions);
     });
   program
     .command('plan')
