@@ -150,6 +150,14 @@ export const say = defineRecipe({ name: 'say', version: '1', phases: { install: 
     await project.write('recipes/files/suffix.txt', 'two\n');
     at = await watcher.idle(await watcher.waitFor(/\[watch\] change: recipes\/files\/suffix\.txt\n/, at));
     expect(await project.read('build/out/host/etc/said')).toBe('second-two\n');
+
+    // A syntax error in an imported module: reported with its file; fixing it rebuilds.
+    await project.write('recipes/words.ts', `export const word = 'third;\n`);
+    at = await watcher.waitFor(/\[watch\] config error: [^\n]*recipes\/words\.ts:1:[^\n]*\n/, at);
+    at = await watcher.idle(at);
+    await project.write('recipes/words.ts', `export const word = 'third';\n`);
+    at = await watcher.idle(await watcher.waitFor(/\[watch\] change: recipes\/words\.ts\n/, at));
+    expect(await project.read('build/out/host/etc/said')).toBe('third-two\n');
   });
 
   it('reports a config that does not load, keeps watching, and rebuilds on the next good edit', async () => {
