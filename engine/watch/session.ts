@@ -31,7 +31,7 @@ import type { Layout } from '../layout.ts';
 import type { Config } from '../recipe.ts';
 import type { NodeKey, StateStore } from '../store/state.ts';
 import { loadFreshConfig } from './fresh-config.ts';
-import { makeIgnore, watchSetOf, type WatchSet } from './inputs.ts';
+import { isInside, makeIgnore, watchSetOf, type WatchSet } from './inputs.ts';
 
 export interface WatchOptions {
   configFile: string;
@@ -75,6 +75,11 @@ interface Claim {
   release: () => void;
 }
 
+/** What chokidar is asked to watch: each tree, and the directory of each single file. */
+function watchRoots(set: WatchSet): Set<string> {
+  return new Set([...set.trees, ...[...set.files].map((file) => path.dirname(file))]);
+}
+
 export interface LastResult {
   text: string;
   ok: boolean;
@@ -83,6 +88,8 @@ export interface LastResult {
 export class WatchSession {
   private watcher: FSWatcher | undefined;
   private watchSet: WatchSet = { files: new Set(), trees: new Set() };
+  /** Directories of the single files watched. */
+  private parents = new Set<string>();
   private readonly claims = new Map<NodeId, Claim>();
   private readonly runs = new Set<Run>();
   private readonly merges: PlaceMergeQueue;
@@ -94,6 +101,7 @@ export class WatchSession {
   private last: LastResult = { text: 'none yet', ok: true };
   private readonly ignore: (file: string) => boolean;
   private closed = false;
+  private starting: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: WatchOptions) {
     this.merges = new PlaceMergeQueue(options.state);
@@ -106,32 +114,51 @@ export class WatchSession {
   }
 
   /** Load, build once, start watching. Throws when the first load fails (nothing to watch yet). */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting = this.begin();
+    return this.starting;
+  }
+
+  private async begin(): Promise<void> {
     const generation = await this.load(undefined);
     if (!generation.ok) throw generation.error;
     if (this.closed) return;
-    this.watcher = chokidarWatch([...this.watchSet.files, ...this.watchSet.trees], {
+    // Single files are watched through their directory: an editor or git that
+    // replaces a file (a new inode) would otherwise end the watch on it.
+    this.watcher = chokidarWatch([...watchRoots(this.watchSet)], {
       ignoreInitial: true,
-      ignored: (file: string) => this.ignore(file),
+      ignored: (file: string) => this.ignore(file) || !this.wanted(file),
     });
     this.watcher.on('all', (_event, file) => this.onChange(file));
     this.watcher.on('error', (error) => this.options.write(`[watch] watcher error: ${(error as Error).message}`));
     await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
-    if (this.closed) return;
+    if (this.closed) {
+      await this.watcher.close();
+      return;
+    }
     await this.launch(generation.value);
   }
 
   /** Stop watching and wait for every run to end (cancel them first with the signal). */
   async close(): Promise<void> {
     this.closed = true;
+    await this.starting.catch(() => undefined);
     if (this.timer) clearTimeout(this.timer);
     await this.watcher?.close();
     await this.processing.catch(() => undefined);
     await Promise.all([...this.runs].map((run) => run.done));
   }
 
+  /** Whether a path is one of the watched files, a directory holding one, or inside a tree. */
+  private wanted(file: string): boolean {
+    const { files, trees } = this.watchSet;
+    if (files.has(file) || this.parents.has(file)) return true;
+    for (const tree of trees) if (isInside(file, tree)) return true;
+    return false;
+  }
+
   private onChange(file: string): void {
-    if (this.closed || this.ignore(file)) return;
+    if (this.closed || this.ignore(file) || this.parents.has(file)) return;
     this.changed.add(file);
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -189,9 +216,10 @@ export class WatchSession {
   }
 
   private updateWatcher(next: WatchSet): void {
-    const before = new Set([...this.watchSet.files, ...this.watchSet.trees]);
-    const after = new Set([...next.files, ...next.trees]);
+    const before = watchRoots(this.watchSet);
+    const after = watchRoots(next);
     this.watchSet = next;
+    this.parents = new Set([...next.files].map((file) => path.dirname(file)));
     if (!this.watcher) return;
     const added = [...after].filter((p) => !before.has(p));
     const removed = [...before].filter((p) => !after.has(p));
@@ -203,7 +231,10 @@ export class WatchSession {
     const watched = this.watcher?.getWatched() ?? {};
     let count = 0;
     for (const [dir, names] of Object.entries(watched)) {
-      for (const name of names) if (!this.ignore(path.join(dir, name))) count += 1;
+      for (const name of names) {
+        const file = path.join(dir, name);
+        if (!this.ignore(file) && !this.parents.has(file) && this.wanted(file)) count += 1;
+      }
     }
     return count;
   }
@@ -257,8 +288,8 @@ export class WatchSession {
       keepGoing: options.keepGoing,
       signal: options.signal,
       onEvent: (event) => {
-        // A superseded run's summary would read as a failure; its nodes still report.
-        if (event.type === 'run-end' && run.superseded) return;
+        // A superseded run's summary and skips would read as failures; its nodes still report.
+        if ((event.type === 'run-end' || event.type === 'node-skipped') && run.superseded) return;
         report(event);
       },
       sourceOptions: { distfilesDir: options.distfilesDir, mirrors: generation.config.mirrors ?? [], offline: false, allowHttp: false },

@@ -146,12 +146,16 @@ export const say = defineRecipe({ name: 'say', version: '1', phases: { install: 
     expect(await project.read('build/out/host/etc/said')).toBe('second-one\n');
     expect(watcher.output.slice(at - 400, at)).toMatch(/build say@host: recipe changed \(phases\.install\)/);
 
-    // A file a recipe module reads when it loads (like toybox's config fragment).
-    await project.write('recipes/files/suffix.txt', 'two\n');
+    // A file a recipe module reads when it loads (like toybox's config fragment),
+    // replaced the way editors save: a new file renamed over the old one.
+    await project.write('recipes/files/.suffix.txt.swp', 'two\n');
+    await fs.rename(project.path('recipes/files/.suffix.txt.swp'), project.path('recipes/files/suffix.txt'));
     at = await watcher.idle(await watcher.waitFor(/\[watch\] change: recipes\/files\/suffix\.txt\n/, at));
     expect(await project.read('build/out/host/etc/said')).toBe('second-two\n');
 
     // A syntax error in an imported module: reported with its file; fixing it rebuilds.
+    // Removed and created again, as `git checkout` does: the watch survives the new inode.
+    await fs.rm(project.path('recipes/words.ts'));
     await project.write('recipes/words.ts', `export const word = 'third;\n`);
     at = await watcher.waitFor(/\[watch\] config error: [^\n]*recipes\/words\.ts:1:[^\n]*\n/, at);
     at = await watcher.idle(at);
