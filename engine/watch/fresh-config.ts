@@ -14,6 +14,12 @@
  * wrapped to note every path read. Reads by other work of the process in that
  * window are noted too; the watch set filters out the engine's own directories.
  *
+ * The fresh namespace shows in module URLs as `?tsx-namespace=<uuid>`, and so in
+ * `import.meta.resolve()` results a recipe may put in a command (the image recipe
+ * runs `node --import <tsx loader URL>`). That mark changes with every load and is
+ * not in the URLs a plain `run` sees, so it is removed from the resolved commands
+ * and environments: keys under watch equal keys under `run`.
+ *
  * Each load keeps its modules in memory (ES modules cannot be unloaded), a few
  * hundred KiB for our recipes; a watch session of hundreds of reloads is fine.
  */
@@ -23,7 +29,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { loadConfig } from '../config/load.ts';
-import type { Config } from '../recipe.ts';
+import type { ResolvedGraph } from '../graph/resolve.ts';
+import type { Command, Config } from '../recipe.ts';
 
 export interface FreshLoad<T> {
   /** undefined when loading failed; `error` says why. */
@@ -105,4 +112,21 @@ export async function loadFreshConfig<T>(file: string, then: (config: Config) =>
   } catch (error) {
     return { error, modules, reads };
   }
+}
+
+const LOADER_MARK = /\?tsx-namespace=[0-9a-fA-F-]+/g;
+
+function withoutMark(text: string): string {
+  return text.replace(LOADER_MARK, '');
+}
+
+/** Remove the fresh loader's namespace marks from every node's commands and environment. */
+export function withoutLoaderMarks(resolved: ResolvedGraph): ResolvedGraph {
+  for (const node of resolved.nodes.values()) {
+    for (const phase of Object.keys(node.phases) as Array<keyof typeof node.phases>) {
+      node.phases[phase] = node.phases[phase].map((command): Command => (typeof command === 'string' ? withoutMark(command) : command.map(withoutMark)));
+    }
+    for (const [name, value] of Object.entries(node.env)) node.env[name] = withoutMark(value);
+  }
+  return resolved;
 }

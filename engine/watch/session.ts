@@ -30,7 +30,7 @@ import { resolveGraph, type ResolvedGraph } from '../graph/resolve.ts';
 import type { Layout } from '../layout.ts';
 import type { Config } from '../recipe.ts';
 import type { NodeKey, StateStore } from '../store/state.ts';
-import { loadFreshConfig } from './fresh-config.ts';
+import { loadFreshConfig, withoutLoaderMarks } from './fresh-config.ts';
 import { isInside, makeIgnore, watchSetOf, type WatchSet } from './inputs.ts';
 
 export interface WatchOptions {
@@ -198,13 +198,13 @@ export class WatchSession {
     if (reuse) return { ok: true, value: { config: reuse.config, resolved: reuse.resolved, context } };
     const loaded = await loadFreshConfig(options.configFile, async (config) => ({
       config,
-      resolved: await resolveGraph({
+      resolved: withoutLoaderMarks(await resolveGraph({
         config,
         goals: options.goals,
         target: options.target,
         buildType: options.buildType,
         options: { toolchain: options.toolchain, target: options.target },
-      }),
+      })),
     }));
     // A failed load still names the modules it reached: the fix is among them.
     const next = await watchSetOf(loaded, loaded.value?.resolved, this.ignore);

@@ -164,6 +164,28 @@ export const say = defineRecipe({ name: 'say', version: '1', phases: { install: 
     expect(await project.read('build/out/host/etc/said')).toBe('third-two\n');
   });
 
+  it('keys nodes as run does: reloads leave commands that name module URLs unchanged', async () => {
+    project = await makeProject();
+    await project.write(
+      'rootfs.config.ts',
+      `import { defineConfig, defineRecipe } from 'rootfs-engine';
+const urls = [import.meta.url, import.meta.resolve('rootfs-engine')].join(' ');
+export default defineConfig({ recipes: [defineRecipe({ name: 'urls', version: '1', phases: { install: (ctx) => \`mkdir -p \${ctx.dirs.dest}/etc && echo \${urls} > \${ctx.dirs.dest}/etc/urls\` } })] });
+`,
+    );
+    watcher = new WatchProcess(project, ['urls']);
+    let at = await watcher.idle();
+    expect(await project.read('build/out/host/etc/urls')).not.toContain('?');
+    await project.edit('rootfs.config.ts', (text) => `${text}// a comment\n`);
+    const changeAt = await watcher.waitFor(/\[watch\] change: rootfs\.config\.ts\n/, at);
+    at = await watcher.idle(changeAt);
+    expect(builtNodes(watcher.output.slice(changeAt, at))).toEqual([]);
+    expect(await watcher.stop()).toBe(0);
+    const run = await project.cli('run', 'urls');
+    expect(run.exitCode).toBe(0);
+    expect(builtNodes(run.stdout)).toEqual([]);
+  });
+
   it('reports a config that does not load, keeps watching, and rebuilds on the next good edit', async () => {
     project = await makeProject('basic');
     watcher = new WatchProcess(project, ['all']);
