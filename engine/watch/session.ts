@@ -101,6 +101,7 @@ export class WatchSession {
   private last: LastResult = { text: 'none yet', ok: true };
   private readonly ignore: (file: string) => boolean;
   private closed = false;
+  private configBroken = false;
   private starting: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: WatchOptions) {
@@ -175,9 +176,11 @@ export class WatchSession {
     if (this.closed || this.options.signal.aborted) return;
     const shown = [...batch].slice(0, 5).map((file) => path.relative(process.cwd(), file) || file);
     this.options.write(`[watch] change: ${shown.join(', ')}${batch.size > 5 ? ` (+${batch.size - 5} more)` : ''}`);
-    // Only a change to a tree leaves the config as it was; anything else may be a module.
+    // Only a change to a tree leaves the config as it was (unless the last load
+    // failed: the tree edit must not quietly build with an older config).
     const treesOnly = [...batch].every((file) => [...this.watchSet.trees].some((tree) => file.startsWith(tree + path.sep)));
-    const generation = await this.load(treesOnly ? this.current : undefined);
+    const generation = await this.load(treesOnly && !this.configBroken ? this.current : undefined);
+    this.configBroken = !generation.ok;
     if (!generation.ok) {
       const message = isEngineError(generation.error) ? generation.error.message : String((generation.error as Error)?.message ?? generation.error);
       this.options.write(`[watch] config error: ${message}`);
