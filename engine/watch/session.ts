@@ -304,8 +304,20 @@ export class WatchSession {
     return {
       merges: this.merges,
       claim: async (id) => {
-        for (let held = this.claims.get(id); held; held = this.claims.get(id)) await held.released;
-        if (run.superseded || this.options.signal.aborted) return undefined;
+        for (;;) {
+          const held = this.claims.get(id);
+          if (held) {
+            await held.released;
+            continue;
+          }
+          if (run.superseded || this.options.signal.aborted) return undefined;
+          // --jobs holds across runs: nodes older runs still hold take slots too.
+          const claims = [...this.claims.values()];
+          const others = claims.filter((claim) => claim.run !== run);
+          const mine = claims.length - others.length;
+          if (others.length === 0 || others.length + mine < this.options.jobs) break;
+          await Promise.race(others.map((claim) => claim.released));
+        }
         let release = (): void => undefined;
         const released = new Promise<void>((resolve) => {
           release = resolve;

@@ -244,6 +244,35 @@ export default defineConfig({ recipes: [defineRecipe({ name: 'urls', version: '1
     expect(out).toMatch(/last build: ok \(1 built, 1 up to date\)/);
   });
 
+  it('keeps --jobs across runs: a node an older run still builds takes a slot of the new run', async () => {
+    project = await makeProject();
+    flags = await fs.mkdtemp(path.join(os.tmpdir(), 'rootfs-watch-flags-'));
+    await project.write('c/input', 'c1\n');
+    await project.write(
+      'rootfs.config.ts',
+      `import { defineConfig, defineRecipe } from 'rootfs-engine';
+export default defineConfig({ recipes: [
+  defineRecipe({ name: 'b', version: '1', phases: { install: () => 'echo started > ${flags}/b.started; while [ ! -e ${flags}/go ]; do sleep 0.05; done' } }),
+  defineRecipe({ name: 'c', version: '1', weight: 1000, source: { path: './c' }, phases: { install: (ctx) => \`mkdir -p \${ctx.dirs.dest}/etc && cat \${ctx.dirs.src}/input > \${ctx.dirs.dest}/etc/c\` } }),
+] });
+`,
+    );
+    watcher = new WatchProcess(project, ['b', 'c', '--jobs', '1']);
+    await waitForFile(path.join(flags, 'b.started'));
+    await project.write('c/input', 'c2\n');
+    const at = await watcher.waitFor(/\[watch\] change: c\/input\n/);
+    await watcher.waitFor(/\[watch\] building 2 nodes/, at);
+    // c comes first in the new run (its weight); it would start now if b's slot were free.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(builtNodes(watcher.output.slice(at))).toEqual([]);
+    await fs.writeFile(path.join(flags, 'go'), '');
+    await watcher.idle(at);
+    const out = watcher.output.slice(at);
+    expect(out.indexOf('done  b@host')).toBeGreaterThan(-1);
+    expect(out.indexOf('build c@host')).toBeGreaterThan(out.indexOf('done  b@host'));
+    expect(await project.read('build/out/host/etc/c')).toBe('c2\n');
+  });
+
   it('exits 130 on Ctrl-C during a build, leaving no process of the build behind and the lock released', async () => {
     project = await makeProject();
     flags = await fs.mkdtemp(path.join(os.tmpdir(), 'rootfs-watch-flags-'));
