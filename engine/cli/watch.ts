@@ -62,6 +62,7 @@ export async function watchCommand(goals: string[], options: WatchCommandOptions
     jobs,
     keepGoing: options.keepGoing === true,
     debounceMs,
+    allowHttp: options.allowHttp === true,
     signal: controller.signal,
     write,
     reporter: () => plainReporter(write, options.verbose === true),

@@ -45,6 +45,8 @@ export interface WatchOptions {
   jobs: number;
   keepGoing: boolean;
   debounceMs: number;
+  /** --allow-http: plain-HTTP downloads (still verified by SHA-256). */
+  allowHttp: boolean;
   /** Ctrl-C: cancels every run. */
   signal: AbortSignal;
   /** Status and progress lines. */
@@ -295,7 +297,7 @@ export class WatchSession {
         if ((event.type === 'run-end' || event.type === 'node-skipped') && run.superseded) return;
         report(event);
       },
-      sourceOptions: { distfilesDir: options.distfilesDir, mirrors: generation.config.mirrors ?? [], offline: false, allowHttp: false },
+      sourceOptions: { distfilesDir: options.distfilesDir, mirrors: generation.config.mirrors ?? [], offline: false, allowHttp: options.allowHttp },
       control: this.control(run),
     });
   }
