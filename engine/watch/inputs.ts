@@ -52,7 +52,9 @@ export async function watchSetOf(
   const trees = new Set<string>();
   const keep = (file: string): boolean => !ignore(file) && !file.split(path.sep).includes('node_modules') && !isInside(file, ENGINE_DIR);
   for (const file of loaded.modules) if (keep(file)) files.add(file);
-  for (const file of loaded.reads) if (keep(file) && (await isFile(file))) files.add(file);
+  // Kernel files (/proc/cpuinfo, say) change by themselves and are no input of a key.
+  const kernel = ['/proc', '/sys', '/dev'];
+  for (const file of loaded.reads) if (keep(file) && !kernel.some((dir) => isInside(file, dir)) && (await isFile(file))) files.add(file);
   for (const node of resolved?.nodes.values() ?? []) {
     for (const patch of patchFilesOf(node.recipe)) files.add(patch);
     const tree = localTreeOf(node.recipe);

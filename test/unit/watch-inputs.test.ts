@@ -26,7 +26,7 @@ describe('watch inputs', () => {
     const set = await watchSetOf(
       {
         modules: [path.join(dir, 'rootfs.config.ts'), path.join(dir, 'recipes/a.ts'), path.join(dir, 'node_modules/zod/index.js'), path.join(ENGINE_DIR, 'recipe.ts'), path.join(dir, 'tree/inside.ts')],
-        reads: [path.join(dir, 'files/frag'), path.join(dir, 'build/state/x.json'), path.join(dir, 'missing'), dir],
+        reads: [path.join(dir, 'files/frag'), path.join(dir, 'build/state/x.json'), path.join(dir, 'missing'), dir, '/proc/cpuinfo'],
       },
       resolved,
       makeIgnore([build]),
