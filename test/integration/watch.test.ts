@@ -294,6 +294,16 @@ export default defineConfig({ recipes: [defineRecipe({ name: 'hang', version: '1
     await expect(fs.access(project.path('build/state/nodes/host/hang.json'))).rejects.toThrow();
   });
 
+  it('exits 2 with the usual message when the goals do not resolve at start, releasing the lock', async () => {
+    project = await makeProject('basic');
+    const result = await project.cli('watch', 'hellp');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('"hellp" is neither a recipe nor a goal');
+    expect(result.stderr).toContain('Did you mean "hello"?');
+    await expect(fs.access(project.path('build/state/lock'))).rejects.toThrow();
+    expect((await project.cli('watch', 'all', '--debounce', 'soon')).stderr).toContain('--debounce wants a whole number of milliseconds');
+  });
+
   it('exits 0 on Ctrl-C while only watching', async () => {
     project = await makeProject('basic');
     watcher = new WatchProcess(project, ['motd']);
