@@ -64,7 +64,6 @@ interface Generation {
 }
 
 interface Run {
-  number: number;
   superseded: boolean;
   done: Promise<void>;
 }
@@ -96,7 +95,6 @@ export class WatchSession {
   private readonly runs = new Set<Run>();
   private readonly merges: PlaceMergeQueue;
   private current: Generation | undefined;
-  private runNumber = 0;
   private changed = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private processing: Promise<void> = Promise.resolve();
@@ -256,7 +254,7 @@ export class WatchSession {
     for (const run of this.runs) run.superseded = true;
     await this.cancelAffected(generation);
     if (this.options.signal.aborted) return;
-    const run: Run = { number: (this.runNumber += 1), superseded: false, done: Promise.resolve() };
+    const run: Run = { superseded: false, done: Promise.resolve() };
     this.runs.add(run);
     this.options.write(`[watch] building ${generation.resolved.nodes.size} nodes for ${this.options.goals.join(' ')}`);
     run.done = this.runBuild(run, generation).then(
