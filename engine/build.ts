@@ -41,6 +41,27 @@ export interface BuildSettings {
   onEvent: EventSink;
   /** Options for sources (distfiles dir, mirrors, offline...). */
   sourceOptions: SourceOptionsForBuild;
+  /** Per-node control for runs that overlap in one build root (watch mode). */
+  control?: NodeControl;
+}
+
+/**
+ * Lets a caller run several builds of one build root at once and cancel single
+ * nodes (watch mode: a change supersedes a run while some of its nodes go on).
+ * Builds sharing a control must share its merge queue and their context's state
+ * store, so that they see each other's records and merges.
+ */
+export interface NodeControl {
+  /**
+   * Called before a node is looked at. Resolves, once no other build holds the
+   * node, to a signal that cancels this node alone; or to undefined when the run
+   * must not start it (it was superseded). Every claim is followed by a release.
+   */
+  claim(id: NodeId): Promise<AbortSignal | undefined>;
+  /** The node is about to build with this key (it was not fresh). */
+  building(id: NodeId, key: NodeKey): void;
+  release(id: NodeId): void;
+  merges: PlaceMergeQueue;
 }
 
 export interface SourceOptionsForBuild {
@@ -87,8 +108,10 @@ export class BuildContext {
   constructor(
     readonly layout: Layout,
     distfilesDir: string = layout.srcDir,
+    /** A store shared with other builds of the same root (watch mode). */
+    state?: StateStore,
   ) {
-    this.state = new StateStore(layout.stateDir);
+    this.state = state ?? new StateStore(layout.stateDir);
     this.sources = new SourceInputCache(layout.stateDir, distfilesDir);
   }
 
@@ -183,7 +206,7 @@ async function findOnPath(tool: string, searchPath: string): Promise<boolean> {
 }
 
 /** Serialises merges per output tree: conflict checks must see each other's writes. */
-class PlaceMergeQueue {
+export class PlaceMergeQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
   private readonly indexes = new Map<string, Promise<OwnershipIndex>>();
 
@@ -307,19 +330,30 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   const outputs = new Map<NodeId, OutputHash>();
   const failures: NodeFailure[] = [];
   const counts: RunCounts = { total: order.length, fresh: 0, built: 0, restored: 0, failed: 0, skipped: 0, cancelled: 0 };
-  const merges = new PlaceMergeQueue(context.state);
+  const merges = settings.control?.merges ?? new PlaceMergeQueue(context.state);
   const tracker = new RunTracker(resolved);
   emit({ type: 'run-start', total: order.length, jobs: settings.jobs, goals: resolved.goals, time: Date.now() });
 
   const runOne = async (id: NodeId, slot: number): Promise<NodeOutcome> => {
     try {
-      return await runTracked(id, slot);
+      const control = settings.control;
+      if (!control) return await runTracked(id, slot, undefined);
+      const nodeSignal = await control.claim(id);
+      try {
+        if (!nodeSignal) {
+          counts.skipped += 1;
+          return 'cancelled';
+        }
+        return await runTracked(id, slot, nodeSignal);
+      } finally {
+        control.release(id);
+      }
     } finally {
       tracker.finish(id);
     }
   };
 
-  const runTracked = async (id: NodeId, slot: number): Promise<NodeOutcome> => {
+  const runTracked = async (id: NodeId, slot: number, nodeSignal: AbortSignal | undefined): Promise<NodeOutcome> => {
     const node = resolved.nodes.get(id)!;
     const fail = (phase: NodeFailure['phase'], message: string, logFile: string | undefined, tail: string[]): NodeOutcome => {
       failures.push({ id, phase, message, logFile, tail });
@@ -340,7 +374,9 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       return 'ok';
     }
     emit({ type: 'node-start', id, reasons: evaluation.reasons, slot, time: Date.now() });
-    const result = await executeNode(node, evaluation, layout, settings, emit, merges, context, tracker);
+    settings.control?.building(id, evaluation.key!);
+    const nodeSettings = nodeSignal ? { ...settings, signal: AbortSignal.any([settings.signal, nodeSignal]) } : settings;
+    const result = await executeNode(node, evaluation, layout, nodeSettings, emit, merges, context, tracker);
     if (result.kind === 'cancelled') {
       counts.cancelled += 1;
       emit({ type: 'node-cancelled', id, time: Date.now() });

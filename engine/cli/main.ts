@@ -13,6 +13,7 @@ import { listCommand } from './list.ts';
 import { showCommand } from './show.ts';
 import { cleanCommand } from './clean.ts';
 import { fetchCommand } from './fetch.ts';
+import { watchCommand, type WatchCommandOptions } from './watch.ts';
 import { openSession, type GlobalOptions } from './session.ts';
 import { logCommand, type LogOptions } from './log.ts';
 import { reportCommand, type ReportOptions } from './report.ts';
@@ -107,6 +108,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--trace <file>', 'write the run as a Chrome trace (open in Perfetto or chrome://tracing)')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
       status = await runCommand(goals, globals(command) as RunOptions);
+    });
+  program
+    .command('watch')
+    .description('build the goals, then rebuild what each edit of a recipe, patch or source tree affects (Ctrl-C stops)')
+    .argument('<goal...>')
+    .option('-j, --jobs <n>', 'nodes to run at once (default: number of cores)')
+    .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
+    .option('-v, --verbose', 'print every node and phase')
+    .option('--debounce <ms>', 'quiet time after a change before rebuilding (default: 250)')
+    .action(async (goals: string[], _opts: unknown, command: Command) => {
+      status = await watchCommand(goals, globals(command) as WatchCommandOptions);
     });
   program
     .command('plan')

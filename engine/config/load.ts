@@ -53,10 +53,13 @@ function describeLoadError(error: unknown): string {
   return message.slice(0, 4).join(' ').replace(/\s+/g, ' ').trim();
 }
 
-export async function loadConfig(file: string): Promise<Config> {
+/** How a config module is imported; watch mode passes one that reloads edited modules. */
+export type ModuleImporter = (url: string) => Promise<unknown>;
+
+export async function loadConfig(file: string, importModule: ModuleImporter = (url) => import(url)): Promise<Config> {
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    module = (await importModule(pathToFileURL(file).href)) as { default?: unknown };
   } catch (error) {
     throw new EngineError(
       'CONFIG_LOAD',

@@ -187,7 +187,9 @@ export default defineConfig({ recipes: [
 
   it('lets only one engine build in a build root at a time', async () => {
     project = await makeProject();
-    await project.write('rootfs.config.ts', shellConfig({ wait: [[], 'sleep 3'] }));
+    // The first build holds the lock until the test lets it go (a fixed sleep lost the
+    // race when a loaded machine took longer than that to start the second CLI).
+    await project.write('rootfs.config.ts', shellConfig({ wait: [[], 'while [ ! -e $OUT/../../../go ]; do sleep 0.05; done'] }));
     const first = project.spawn(['run', 'wait']);
     for (let i = 0; i < 100; i += 1) {
       if (await fs.access(project.path('build/state/lock')).then(() => true, () => false)) break;
@@ -196,6 +198,7 @@ export default defineConfig({ recipes: [
     const second = await project.cli('run', 'wait');
     expect(second.exitCode).toBe(1);
     expect(second.stderr).toContain(`Another rootfs-engine process (pid ${first.pid}) is building`);
+    await project.write('build/go', '');
     expect((await first).exitCode).toBe(0);
 
     // A lock left by a dead process is taken over.
