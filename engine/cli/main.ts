@@ -13,6 +13,7 @@ import { listCommand } from './list.ts';
 import { showCommand } from './show.ts';
 import { cleanCommand } from './clean.ts';
 import { fetchCommand } from './fetch.ts';
+import { doctorCommand, type DoctorOptions } from './doctor.ts';
 import { openSession, type GlobalOptions } from './session.ts';
 
 const VERSION = '0.1.0';
@@ -150,6 +151,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('[node...]')
     .action(async (nodes: string[], _opts: unknown, command: Command) => {
       status = await cleanCommand(nodes, globals(command));
+    });
+
+  program
+    .command('doctor')
+    .description('check the host prerequisites of the goals (default: every recipe) and print the apt-get line for what is missing')
+    .argument('[goal...]')
+    .option('--fix', 'run the apt-get line (asks first on a terminal)')
+    .option('-y, --yes', 'with --fix: install without asking')
+    .action(async (goals: string[], _opts: unknown, command: Command) => {
+      status = await doctorCommand(goals, globals(command) as DoctorOptions);
     });
 
   const debug = argv.includes('--debug');
