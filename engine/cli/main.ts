@@ -14,6 +14,7 @@ import { showCommand } from './show.ts';
 import { cleanCommand } from './clean.ts';
 import { fetchCommand } from './fetch.ts';
 import { doctorCommand, type DoctorOptions } from './doctor.ts';
+import { sbomCommand, type SbomOptions } from './sbom.ts';
 import { openSession, type GlobalOptions } from './session.ts';
 
 const VERSION = '0.1.0';
@@ -161,6 +162,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-y, --yes', 'with --fix: install without asking')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
       status = await doctorCommand(goals, globals(command) as DoctorOptions);
+    });
+
+  program
+    .command('sbom')
+    .description('write a software bill of materials of what a built goal (default: rootfs) installed, as SPDX 2.3 or CycloneDX 1.5 JSON')
+    .argument('[goal...]')
+    .addOption(new Option('-f, --format <format>', 'SBOM format').choices(['spdx', 'cyclonedx']).default('spdx'))
+    .option('-o, --out <file>', 'write to this file instead of stdout')
+    .action(async (goals: string[], _opts: unknown, command: Command) => {
+      status = await sbomCommand(goals, globals(command) as SbomOptions);
     });
 
   const debug = argv.includes('--debug');
