@@ -3,7 +3,7 @@
  * commander and turns every failure into one paragraph on stderr and an exit
  * status (2: bad input, 1: failed work, 130: interrupted). Stacks only with --debug.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { isEngineError } from '../errors.ts';
 import { runCommand, type RunOptions } from './run.ts';
 import { planCommand } from './plan.ts';
@@ -15,6 +15,8 @@ import { cleanCommand } from './clean.ts';
 import { fetchCommand } from './fetch.ts';
 import { doctorCommand, type DoctorOptions } from './doctor.ts';
 import { sbomCommand, type SbomOptions } from './sbom.ts';
+import { bashScript, completionModel, SHELLS, zshScript } from './completion.ts';
+import type { CommandDefinition } from '../recipe.ts';
 import { openSession, type GlobalOptions } from './session.ts';
 
 const VERSION = '0.1.0';
@@ -129,8 +131,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command('list')
     .description('list the recipes and goals of the config')
+    .addOption(new Option('--names', 'only the names of recipes and goals, one a line (for shell completion)').hideHelp())
     .action(async (_opts: unknown, command: Command) => {
-      status = await listCommand(globals(command));
+      status = await listCommand(globals(command) as GlobalOptions & { names?: boolean });
     });
   program
     .command('show')
@@ -172,6 +175,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-o, --out <file>', 'write to this file instead of stdout')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
       status = await sbomCommand(goals, globals(command) as SbomOptions);
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script (source <(rootfs-engine completion bash))')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(SHELLS))
+    .action(async (shell: string, _opts: unknown, command: Command) => {
+      // The config's own commands (boot...) complete too, when there is a config.
+      let extra: Readonly<Record<string, CommandDefinition>> = {};
+      try {
+        extra = (await openSession(globals(command))).config.commands ?? {};
+      } catch {
+        extra = {};
+      }
+      const model = completionModel(program, extra);
+      process.stdout.write(shell === 'zsh' ? zshScript(model) : bashScript(model));
     });
 
   const debug = argv.includes('--debug');
