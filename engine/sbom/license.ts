@@ -10,7 +10,7 @@ export function isSpdxExpression(text: string): boolean {
   const tokens = text.replace(/\(/g, ' ( ').replace(/\)/g, ' ) ').trim().split(/\s+/).filter(Boolean);
   let pos = 0;
   const peek = (): string | undefined => tokens[pos];
-  const isOperator = (t: string | undefined): boolean => t !== undefined && /^(AND|OR|WITH)$/i.test(t);
+  const isOperator = (t: string | undefined): boolean => t !== undefined && /^(AND|OR|WITH)$/.test(t);
   // expression := term (('AND' | 'OR') term)* ; term := '(' expression ')' | id ('WITH' id)?
   const term = (): boolean => {
     const token = peek();
@@ -22,7 +22,7 @@ export function isSpdxExpression(text: string): boolean {
     }
     if (token === undefined || token === ')' || isOperator(token) || !ID.test(token)) return false;
     pos += 1;
-    if (peek()?.toUpperCase() === 'WITH') {
+    if (peek() === 'WITH') {
       pos += 1;
       const exception = peek();
       if (exception === undefined || isOperator(exception) || !ID.test(exception)) return false;
@@ -32,7 +32,7 @@ export function isSpdxExpression(text: string): boolean {
   };
   const expression = (): boolean => {
     if (!term()) return false;
-    while (peek() !== undefined && /^(AND|OR)$/i.test(peek()!)) {
+    while (peek() !== undefined && /^(AND|OR)$/.test(peek()!)) {
       pos += 1;
       if (!term()) return false;
     }
