@@ -67,6 +67,24 @@ describe('doctor', () => {
     expect(result.stderr).toContain('--yes');
   });
 
+  it.skipIf(!process.env['CI'] && !existsSync('/usr/bin/script'))('--fix on a terminal asks first, and installs nothing on "n"', async () => {
+    const fake = project.path('fake-ask');
+    const record = project.path('apt-args-ask');
+    await fs.mkdir(fake, { recursive: true });
+    await fs.writeFile(path.join(fake, 'apt-get'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${record}\n`, { mode: 0o755 });
+    // util-linux's script(1) gives the command a pseudo-terminal; our answer goes through it.
+    const run = await execa('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} doctor parser --fix`, '/dev/null'], {
+      cwd: project.dir,
+      reject: false,
+      input: 'n\n',
+      env: { PATH: `${fake}:${process.env['PATH'] ?? ''}` },
+    });
+    expect(String(run.stdout)).toContain('Run `apt-get install -y bison` now? [y/N]');
+    expect(String(run.stdout)).toContain('Nothing installed.');
+    expect(run.exitCode).toBe(1);
+    expect(existsSync(record)).toBe(false);
+  });
+
   it.skipIf(process.getuid?.() !== 0)('--fix --yes runs apt-get with the missing packages, then checks again', async () => {
     const fake = project.path('fake-bin');
     const record = project.path('apt-args');
