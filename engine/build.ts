@@ -428,7 +428,7 @@ async function executeNode(
     return {
       kind: 'failed',
       phase: 'setup',
-      message: `${node.id} needs ${missing.join(', ')} on PATH (${env['PATH']}), and ${missing.length === 1 ? 'it is' : 'they are'} not there. Install ${missing.length === 1 ? 'it' : 'them'} (on Debian, \`bash .ci/setup-debian.sh\` installs everything the project's recipes use) and run again.`,
+      message: `${node.id} needs ${missing.join(', ')} on PATH (${env['PATH']}), and ${missing.length === 1 ? 'it is' : 'they are'} not there. Install ${missing.length === 1 ? 'it' : 'them'} (\`rootfs-engine doctor ${node.id}\`, with this run's options, names their Debian packages; \`--fix\` installs them) and run again.`,
       tail: [],
     };
   }

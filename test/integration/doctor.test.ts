@@ -52,6 +52,13 @@ describe('doctor', () => {
     expect(result.stdout).toContain('1 required check fails: bison.');
   });
 
+  it('run stops on the same missing tool and points at doctor', async () => {
+    const result = await project.cli('run', 'parser');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`parser@host needs bison on PATH (${tools})`);
+    expect(result.stderr).toContain('`rootfs-engine doctor parser@host`, with this run\'s options, names their Debian packages');
+  });
+
   it('checks only what the goals need', async () => {
     const result = await project.cli('doctor', 'plain');
     expect(result.exitCode, result.stdout).toBe(0);
