@@ -178,6 +178,8 @@ export interface HostToolRequirement {
   kind: 'tool';
   /** Program name, looked up on the place's PATH (or the engine's PATH for commands). */
   tool: string;
+  /** Where to look instead (colon-separated), when only one directory will do. */
+  searchPath?: string;
   /** Why it is needed, for people: `the host LLVM`, `boot`. */
   purpose: string;
   /** Debian package that provides it. */

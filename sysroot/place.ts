@@ -112,7 +112,10 @@ function placeRequirements(spec: PlaceSpec): HostRequirement[] {
   const packages = llvmToolPackages(spec.toolchain.major);
   const requirements: HostRequirement[] = [];
   if (spec.toolchain.name === 'host') {
-    for (const tool of LLVM_TOOLS) requirements.push({ kind: 'tool', tool, purpose: 'the host LLVM', debianPackage: packages[tool] });
+    // All from one directory, as findHostToolchain requires: an older llvm-ar in /usr/bin does not count.
+    for (const tool of LLVM_TOOLS) {
+      requirements.push({ kind: 'tool', tool, searchPath: spec.toolchain.binDir, purpose: `the host LLVM (${spec.toolchain.binDir})`, debianPackage: packages[tool] });
+    }
   }
   let native: string | undefined;
   try {

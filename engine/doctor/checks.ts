@@ -91,7 +91,7 @@ function toolWants(input: DoctorInput): { wants: ToolWant[]; probes: Array<HostR
   const seenPlaces = new Set<string>();
   const addRequirement = (req: HostRequirement, searchPath: string, prefix: string): void => {
     if (req.kind === 'tool') {
-      wants.push({ tool: req.tool, searchPath, neededBy: `${prefix}${req.purpose}`, debianPackage: req.debianPackage, optional: req.optional === true });
+      wants.push({ tool: req.tool, searchPath: req.searchPath ?? searchPath, neededBy: `${prefix}${req.purpose}`, debianPackage: req.debianPackage, optional: req.optional === true });
     } else {
       probes.push({ ...req, purpose: `${prefix}${req.purpose}` });
     }

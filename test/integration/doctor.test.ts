@@ -138,7 +138,9 @@ describe('doctor on the project config', () => {
       });
       await fs.rm(build, { recursive: true, force: true });
       expect(result.exitCode, String(result.stderr)).toBe(1);
-      expect(result.stdout).toMatch(/^MISSING +ld\.lld +Debian package lld-19 +for aarch64-linux-musl: the host LLVM$/m);
+      expect(result.stdout).toMatch(new RegExp(`^MISSING +ld\\.lld +Debian package lld-19 +for aarch64-linux-musl: the host LLVM \\(${llvm}\\)$`, 'm'));
+      // The LLVM tools count only from that one directory: Debian's older llvm-ar in /usr/bin does not.
+      expect(result.stdout).toMatch(new RegExp(`^ok +llvm-ar +19\\.\\S+ ${llvm}/llvm-ar `, 'm'));
       expect(result.stdout).toMatch(/^ok +clang +19\./m);
       expect(result.stdout).toMatch(/^\S+ +mke2fs .*for rootfs@aarch64-linux-musl$/m);
       expect(result.stdout).toMatch(/^\S+ +qemu-aarch64-static .*for aarch64-linux-musl: running aarch64-linux-musl programs/m);
