@@ -13,9 +13,8 @@ import { listCommand } from './list.ts';
 import { showCommand } from './show.ts';
 import { cleanCommand } from './clean.ts';
 import { fetchCommand } from './fetch.ts';
-import { doctorCommand, type DoctorOptions } from './doctor.ts';
-import { sbomCommand, type SbomOptions } from './sbom.ts';
-import { bashScript, completionModel, SHELLS, zshScript } from './completion.ts';
+import type { DoctorOptions } from './doctor.ts';
+import type { SbomOptions } from './sbom.ts';
 import type { CommandDefinition } from '../recipe.ts';
 import { openSession, type GlobalOptions } from './session.ts';
 
@@ -164,6 +163,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--fix', 'run the apt-get line (asks first on a terminal)')
     .option('-y, --yes', 'with --fix: install without asking')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
+      // Loaded on use: every other command starts without these modules.
+      const { doctorCommand } = await import('./doctor.ts');
       status = await doctorCommand(goals, globals(command) as DoctorOptions);
     });
 
@@ -174,13 +175,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('-f, --format <format>', 'SBOM format').choices(['spdx', 'cyclonedx']).default('spdx'))
     .option('-o, --out <file>', 'write to this file instead of stdout')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
+      const { sbomCommand } = await import('./sbom.ts');
       status = await sbomCommand(goals, globals(command) as SbomOptions);
     });
 
   program
     .command('completion')
     .description('print a shell completion script (source <(rootfs-engine completion bash))')
-    .addArgument(new Argument('<shell>', 'bash or zsh').choices(SHELLS))
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
     .action(async (shell: string, _opts: unknown, command: Command) => {
       // The config's own commands (boot...) complete too, when there is a config.
       let extra: Readonly<Record<string, CommandDefinition>> = {};
@@ -189,6 +191,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       } catch {
         extra = {};
       }
+      const { bashScript, completionModel, zshScript } = await import('./completion.ts');
       const model = completionModel(program, extra);
       process.stdout.write(shell === 'zsh' ? zshScript(model) : bashScript(model));
     });
