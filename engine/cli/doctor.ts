@@ -27,9 +27,11 @@ export interface DoctorIo {
 
 const terminalIo: DoctorIo = {
   out: (text) => process.stdout.write(text),
-  interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
+  // Someone at a keyboard can answer, even with the report piped into a file;
+  // the question goes to stderr so that it is seen then.
+  interactive: process.stdin.isTTY === true,
   ask: async (question) => {
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
       return await rl.question(question);
     } finally {
