@@ -2,7 +2,7 @@
 # Installs what rootfs-engine needs on a Debian 12 (bookworm) host, as root:
 # the host toolchain profile (clang-19, lld-19, llvm-19), build tools, qemu for
 # running and booting foreign targets, and deb-src entries for the apt source
-# provider. Idempotent; used by the README's commands and by CI.
+# provider, and zsh (completion tests). Idempotent; used by the README's commands and by CI.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
@@ -25,6 +25,6 @@ apt-get install -y --no-install-recommends -o Acquire::Retries=3 \
   clang-19 lld-19 llvm-19 libclang-rt-19-dev \
   bison flex bc rsync cmake ninja-build python3 \
   qemu-user-static qemu-system-x86 qemu-system-arm e2fsprogs meson \
-  chromium
+  chromium zsh
 
 bash "$here/apt-sources.sh"

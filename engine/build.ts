@@ -9,7 +9,7 @@
  * of each dependency, so a rebuild that produced byte-identical output leaves the
  * dependents' keys, and therefore the dependents, untouched.
  */
-import { promises as fs, openSync, closeSync, writeSync, constants as fsConstants } from 'node:fs';
+import { promises as fs, openSync, closeSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from './errors.ts';
@@ -23,6 +23,7 @@ import { diffInputs, type NotFreshReason } from './rebuild/reasons.ts';
 import { SourceInputCache } from './rebuild/source-inputs.ts';
 import { schedule, type NodeOutcome } from './schedule/scheduler.ts';
 import { runCommand } from './exec/process.ts';
+import { findOnPath } from './exec/host-tools.ts';
 import { outputHashOf, scanManifest, type OutputHash } from './store/manifest.ts';
 import { buildOwnershipIndex, findConflicts, mergeIntoOutput, type OwnershipIndex } from './store/merge.ts';
 import { StateStore, STATE_FORMAT, type KeyInputs, type NodeKey, type NodeRecord } from './store/state.ts';
@@ -193,16 +194,6 @@ async function readTail(file: string): Promise<string[]> {
 
 function describeCommand(command: Command): string {
   return typeof command === 'string' ? command : command.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-/** Whether `tool` is an executable on the node's PATH. */
-async function findOnPath(tool: string, searchPath: string): Promise<boolean> {
-  if (tool.includes('/')) return fs.access(tool, fsConstants.X_OK).then(() => true, () => false);
-  for (const dir of searchPath.split(':')) {
-    if (!dir) continue;
-    if (await fs.access(path.join(dir, tool), fsConstants.X_OK).then(() => true, () => false)) return true;
-  }
-  return false;
 }
 
 /** Serialises merges per output tree: conflict checks must see each other's writes. */
@@ -473,7 +464,7 @@ async function executeNode(
     return {
       kind: 'failed',
       phase: 'setup',
-      message: `${node.id} needs ${missing.join(', ')} on PATH (${env['PATH']}), and ${missing.length === 1 ? 'it is' : 'they are'} not there. Install ${missing.length === 1 ? 'it' : 'them'} (on Debian, \`bash .ci/setup-debian.sh\` installs everything the project's recipes use) and run again.`,
+      message: `${node.id} needs ${missing.join(', ')} on PATH (${env['PATH']}), and ${missing.length === 1 ? 'it is' : 'they are'} not there. Install ${missing.length === 1 ? 'it' : 'them'} (\`rootfs-engine doctor ${node.id}\`, with this run's options, names their Debian packages; \`--fix\` installs them) and run again.`,
       tail: [],
     };
   }

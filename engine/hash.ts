@@ -33,10 +33,19 @@ export function fingerprintBytes(bytes: Uint8Array): Fingerprint {
   return xx().h64Raw(bytes).toString(16).padStart(16, '0') as Fingerprint;
 }
 
-export async function fingerprintFile(file: string): Promise<Fingerprint> {
+/** An incremental fingerprint, for callers that hash a stream along with other digests. */
+export function fingerprintHasher(): { update(bytes: Uint8Array): void; digest(): Fingerprint } {
   const hasher = xx().create64();
+  return {
+    update: (bytes) => void hasher.update(bytes),
+    digest: () => hasher.digest().toString(16).padStart(16, '0') as Fingerprint,
+  };
+}
+
+export async function fingerprintFile(file: string): Promise<Fingerprint> {
+  const hasher = fingerprintHasher();
   for await (const chunk of createReadStream(file)) hasher.update(chunk as Buffer);
-  return hasher.digest().toString(16).padStart(16, '0') as Fingerprint;
+  return hasher.digest();
 }
 
 export async function sha256File(file: string): Promise<Sha256> {

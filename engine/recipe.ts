@@ -168,6 +168,39 @@ export function defineRecipe(input: RecipeInput): Recipe {
   return Object.freeze({ ...input, file: callerFile(defineRecipe) });
 }
 
+/**
+ * Something the build host must have, declared by a place or a config command so
+ * that `rootfs-engine doctor` can check it before a build needs it.
+ */
+export type HostRequirement = HostToolRequirement | HostProbeRequirement;
+
+export interface HostToolRequirement {
+  kind: 'tool';
+  /** Program name, looked up on the place's PATH (or the engine's PATH for commands). */
+  tool: string;
+  /** Where to look instead (colon-separated), when only one directory will do. */
+  searchPath?: string;
+  /** Why it is needed, for people: `the host LLVM`, `boot`. */
+  purpose: string;
+  /** Debian package that provides it. */
+  debianPackage?: string;
+  /** Missing optional requirements are reported but do not fail `doctor`. */
+  optional?: boolean;
+}
+
+export interface HostProbeRequirement {
+  kind: 'probe';
+  /** What is checked, e.g. `unprivileged user namespaces`. */
+  name: string;
+  purpose: string;
+  /** Resolves to what was found; rejects (or returns ok: false) with what is wrong. */
+  probe: () => Promise<{ ok: boolean; detail: string }>;
+  debianPackage?: string;
+  /** What to do when no package fixes it. */
+  hint?: string;
+  optional?: boolean;
+}
+
 /** Everything a node of a place gets from the place. */
 export interface PlaceDefinition {
   name: string;
@@ -192,6 +225,10 @@ export interface PlaceDefinition {
    * every node key of the place. Called at most once per run.
    */
   toolchain?: () => string | Promise<string>;
+  /** What the host must have beyond the recipes' own `tools` (checked by `doctor`). */
+  requirements?: readonly HostRequirement[];
+  /** Debian package of each program the place's recipes may list in `tools` (for `doctor`). */
+  hostPackages?: Readonly<Record<string, string>>;
 }
 
 export interface InstallCheckInput {
@@ -205,6 +242,11 @@ export interface InstallCheckInput {
 export interface PlaceRequest {
   /** Options given on the command line (`--toolchain host`, `buildType`, ...). */
   readonly options: Readonly<Record<string, string | undefined>>;
+  /**
+   * The place is resolved to be inspected (`doctor`), not built: return it even when
+   * the host lacks what building needs, and report that through `requirements`.
+   */
+  readonly inspect?: boolean;
   /** Where things live, as paths that are valid inside commands and environments. */
   readonly dirs: {
     readonly build: string;
@@ -247,6 +289,8 @@ export interface CommandDefinition {
   arguments?: string;
   options?: ReadonlyArray<{ flags: string; description: string; default?: string }>;
   run: (context: CommandContext) => number | Promise<number>;
+  /** What the command needs on the host, given the global options (checked by `doctor`). */
+  requirements?: (globals: Readonly<Record<string, string | boolean | undefined>>) => readonly HostRequirement[];
 }
 
 export interface ConfigInput {

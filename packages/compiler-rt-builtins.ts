@@ -11,7 +11,8 @@ import { llvmSource } from './llvm-source.ts';
 export const compilerRtBuiltins = defineRecipe({
   name: 'compiler-rt-builtins',
   version: '19.1.7',
-  license: 'Apache-2.0 WITH LLVM-exception',
+  // compiler-rt's LICENSE.TXT: Apache-2.0 with the LLVM exception, or the legacy NCSA or MIT licenses for older code.
+  license: 'Apache-2.0 WITH LLVM-exception OR NCSA OR MIT',
   description: 'compiler-rt builtins and crt files',
   homepage: 'https://compiler-rt.llvm.org/',
   // Only what a runtimes build of compiler-rt reads: 54 MB instead of 2.3 GB.

@@ -119,7 +119,9 @@ function llvmEnv(ctx: Context): Record<string, string> {
 export const llvm = defineRecipe({
   name: 'llvm',
   version: LLVM_VERSION,
-  license: 'Apache-2.0 WITH LLVM-exception',
+  // Every subproject offers Apache-2.0 with the LLVM exception or the legacy NCSA license
+  // (compiler-rt and libc++ add MIT as a third choice, which the AND of all of them drops).
+  license: 'Apache-2.0 WITH LLVM-exception OR NCSA',
   description: 'clang, lld, LLVM tools and runtimes (compiler-rt, libunwind, libc++)',
   homepage: 'https://llvm.org/',
   source: llvmSource,

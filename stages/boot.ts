@@ -10,6 +10,11 @@ import { execa } from 'execa';
 import { EngineError, type CommandDefinition } from 'rootfs-engine';
 import { isTriple, targetInfo, TARGETS, type TargetInfo } from '../sysroot/targets.ts';
 
+/** Debian's package of a target's qemu system emulator. */
+function qemuSystemPackage(target: TargetInfo): string {
+  return /x86|i386/.test(target.boot.qemu) ? 'qemu-system-x86' : 'qemu-system-arm';
+}
+
 async function commandExists(command: string): Promise<boolean> {
   return (await execa('sh', ['-c', `command -v ${command}`], { reject: false })).exitCode === 0;
 }
@@ -62,6 +67,17 @@ export function bootCommand(): CommandDefinition {
       { flags: '--append <args>', description: 'more kernel command line' },
       { flags: '--memory <MiB>', description: 'guest memory', default: '256' },
     ],
+    requirements: (globals) => {
+      const triple = String(globals['target'] ?? '');
+      const targets = isTriple(triple) ? [targetInfo(triple)] : Object.values(TARGETS);
+      return [...new Map(targets.map((t) => [t.boot.qemu, t])).values()].map((target) => ({
+        kind: 'tool' as const,
+        tool: target.boot.qemu,
+        purpose: target.triple,
+        debianPackage: qemuSystemPackage(target),
+        optional: true,
+      }));
+    },
     run: async ({ options, globals, config, buildDir }) => {
       const triple = String(globals['target'] ?? config.defaultPlace ?? '');
       if (!isTriple(triple)) {
@@ -80,7 +96,7 @@ export function bootCommand(): CommandDefinition {
         throw new EngineError('SOURCE_MISSING', `There is no image ${image}. Build it first: rootfs-engine run ${recipe} --target ${triple}.`);
       }
       if (!(await commandExists(target.boot.qemu))) {
-        throw new EngineError('MISSING_TOOL', `${target.boot.qemu} is not installed. On Debian: apt-get install ${target.boot.qemu.includes('x86') || target.boot.qemu.includes('i386') ? 'qemu-system-x86' : 'qemu-system-arm'}.`);
+        throw new EngineError('MISSING_TOOL', `${target.boot.qemu} is not installed. On Debian: apt-get install ${qemuSystemPackage(target)} (or \`rootfs-engine doctor --target ${triple} --fix\`).`);
       }
       const kernel = typeof options['kernel'] === 'string' ? path.resolve(options['kernel']) : await debianKernel(target, buildDir);
       const append = [`console=${target.boot.console}`, 'rdinit=/etc/init.d/rcS', 'panic=-1', 'quiet', ...(typeof options['append'] === 'string' ? [options['append']] : [])].join(' ');

@@ -19,11 +19,17 @@ import { EngineError, type PlaceDefinition, type PlaceResolver } from 'rootfs-en
 import { isBuildType, BUILD_TYPES } from '../sysroot/flags.ts';
 import { makePlace } from '../sysroot/place.ts';
 import { buildMachineTriple, isTriple, targetInfo, TARGETS } from '../sysroot/targets.ts';
-import { findHostToolchain, stageToolchain } from '../sysroot/toolchain.ts';
+import { type Toolchain, findHostToolchain, missingHostToolchain, probeHostToolchain, stageToolchain } from '../sysroot/toolchain.ts';
 
 export const STAGES = ['stage1', 'stage2', 'stage3', 'stage4'] as const;
 export const BASE_PACKAGES = ['musl', 'linux-headers', 'compiler-rt-builtins'] as const;
 export const PROFILES = ['llvm', 'host'] as const;
+
+/** The host LLVM, or a stand-in naming what is missing when a place is only inspected (`doctor`). */
+async function inspectedHostToolchain(): Promise<Toolchain> {
+  const probe = await probeHostToolchain();
+  return probe.missing.length === 0 ? findHostToolchain() : missingHostToolchain(probe);
+}
 
 export function rootfsPlaces(): PlaceResolver {
   return async (name, request): Promise<PlaceDefinition | undefined> => {
@@ -48,7 +54,7 @@ export function rootfsPlaces(): PlaceResolver {
         'stage4 (rebuilding the system from inside the stage3 tree, in user namespaces) is not available yet; stage3 is the last stage this version builds. See docs/stages.md.',
       );
     }
-    const host = await findHostToolchain();
+    const host = request.inspect ? await inspectedHostToolchain() : await findHostToolchain();
     const outDir = request.dirs.out(name);
     const stage = stageIndex >= 0 ? name : undefined;
     // Which LLVM compiles this place: the host's, or the one the previous stage built.

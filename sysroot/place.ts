@@ -5,11 +5,12 @@
  * install check that enforces "no dynamic loader, no shared libraries".
  */
 import path from 'node:path';
-import { EngineError, type Context, type PlaceDefinition } from 'rootfs-engine';
+import { EngineError, type Context, type HostRequirement, type PlaceDefinition } from 'rootfs-engine';
 import { deriveFlags, type BuildType, type Flags } from './flags.ts';
-import type { TargetInfo } from './targets.ts';
-import type { Toolchain } from './toolchain.ts';
+import { buildMachineTriple, type TargetInfo } from './targets.ts';
+import { LLVM_TOOLS, llvmToolPackages, type Toolchain } from './toolchain.ts';
 import { checkStaticElves } from './elf.ts';
+import { probeUserNamespaces } from './userns.ts';
 
 export interface RootfsFacts {
   target: TargetInfo;
@@ -97,6 +98,53 @@ function mesonCrossFile(target: TargetInfo, flags: Flags): string {
   ].join('\n');
 }
 
+/** Debian packages of the host programs our recipes and places call (for `doctor`). */
+function hostPackages(toolchain: Toolchain): Record<string, string> {
+  return { ...llvmToolPackages(toolchain.major), mke2fs: 'e2fsprogs', debugfs: 'e2fsprogs', node: 'nodejs' };
+}
+
+/**
+ * What the host must have for a place: the host LLVM when the place compiles with
+ * it (a stage's LLVM is built by the run), and qemu-user to run a foreign
+ * target's programs (check phases and tests; optional for building).
+ */
+function placeRequirements(spec: PlaceSpec): HostRequirement[] {
+  const packages = llvmToolPackages(spec.toolchain.major);
+  const requirements: HostRequirement[] = [];
+  if (spec.toolchain.name === 'host') {
+    // All from one directory, as findHostToolchain requires: an older llvm-ar in /usr/bin does not count.
+    for (const tool of LLVM_TOOLS) {
+      requirements.push({ kind: 'tool', tool, searchPath: spec.toolchain.binDir, purpose: `the host LLVM (${spec.toolchain.binDir})`, debianPackage: packages[tool] });
+    }
+  }
+  let native: string | undefined;
+  try {
+    native = buildMachineTriple();
+  } catch {
+    native = undefined;
+  }
+  if (!spec.stage && spec.target.triple !== native) {
+    requirements.push({
+      kind: 'tool',
+      tool: spec.target.qemuUser,
+      purpose: `running ${spec.target.triple} programs on this machine (check phases, tests)`,
+      debianPackage: 'qemu-user-static',
+      optional: true,
+    });
+  }
+  if (spec.stage === 'stage3') {
+    requirements.push({
+      kind: 'probe',
+      name: 'user namespaces',
+      purpose: 'stage 4 (builds inside the stage3 tree; not available yet)',
+      probe: probeUserNamespaces,
+      hint: 'enable them: sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=15000 (as root), and install util-linux for unshare and setpriv',
+      optional: true,
+    });
+  }
+  return requirements;
+}
+
 export function makePlace(spec: PlaceSpec): PlaceDefinition {
   const { target, toolchain } = spec;
   // Not usr/lib/clang/<major>: that is where an LLVM built in this place installs
@@ -150,6 +198,8 @@ export function makePlace(spec: PlaceSpec): PlaceDefinition {
     toolchainNodes: spec.toolchainNodes,
     facts: { rootfs: facts },
     toolchain: toolchain.identity,
+    requirements: placeRequirements(spec),
+    hostPackages: hostPackages(toolchain),
     checkInstall: async ({ stagingDir, files }) => {
       const problems = await checkStaticElves(stagingDir, files, target.elfMachine);
       // Outside static-only places (the seed's stage1 LLVM links the host's libc)

@@ -29,6 +29,55 @@ export const LLVM_TOOLS = ['clang', 'clang++', 'ld.lld', 'llvm-ar', 'llvm-ranlib
 /** Debian releases the host profile accepts, most preferred first (19 matches our LLVM recipe). */
 const HOST_LLVM_MAJORS = ['19', '20', '21', '22', '18', '17', '16'];
 
+/** The Debian package that provides one LLVM tool of a given major version. */
+export function llvmToolPackage(tool: string, major: string = HOST_LLVM_MAJORS[0]!): string {
+  if (tool.startsWith('clang')) return `clang-${major}`;
+  if (tool === 'ld.lld' || tool === 'lld') return `lld-${major}`;
+  return `llvm-${major}`;
+}
+
+/** Tool -> Debian package for every tool of the host toolchain (for `doctor`). */
+export function llvmToolPackages(major: string = HOST_LLVM_MAJORS[0]!): Record<string, string> {
+  return Object.fromEntries(LLVM_TOOLS.map((tool) => [tool, llvmToolPackage(tool, major)]));
+}
+
+/** What the host LLVM lookup found: a usable bin directory, or the best partial one. */
+export interface HostToolchainProbe {
+  /** The bin directory to use (the best candidate when none is complete). */
+  binDir: string;
+  major: string;
+  missing: string[];
+}
+
+/** Look for the host LLVM without failing: `doctor` reports what is missing. */
+export async function probeHostToolchain(): Promise<HostToolchainProbe> {
+  const override = process.env['ROOTFS_ENGINE_HOST_LLVM'];
+  const candidates = override ? [{ binDir: override, major: '' }] : HOST_LLVM_MAJORS.map((major) => ({ binDir: `/usr/lib/llvm-${major}/bin`, major }));
+  let best: HostToolchainProbe | undefined;
+  for (const { binDir, major } of candidates) {
+    if (!(await isExecutable(path.join(binDir, 'clang')))) continue;
+    const missing: string[] = [];
+    for (const tool of LLVM_TOOLS) if (!(await isExecutable(path.join(binDir, tool)))) missing.push(tool);
+    if (missing.length === 0) return { binDir, major: major || HOST_LLVM_MAJORS[0]!, missing };
+    best ??= { binDir, major: major || HOST_LLVM_MAJORS[0]!, missing };
+  }
+  return best ?? { binDir: candidates[0]!.binDir, major: candidates[0]!.major || HOST_LLVM_MAJORS[0]!, missing: [...LLVM_TOOLS] };
+}
+
+/**
+ * A stand-in for a host LLVM that is not (fully) installed, for places resolved
+ * only to be inspected: its bin directory is where Debian's packages would put it.
+ */
+export function missingHostToolchain(probe: HostToolchainProbe): Toolchain {
+  return {
+    name: 'host',
+    binDir: probe.binDir,
+    major: probe.major,
+    description: `host LLVM ${probe.major} (${probe.binDir}, lacking ${probe.missing.join(', ')})`,
+    identity: () => Promise.reject(new EngineError('MISSING_TOOL', `The host LLVM in ${probe.binDir} lacks ${probe.missing.join(', ')}.`)),
+  };
+}
+
 async function isExecutable(file: string): Promise<boolean> {
   return fs.access(file, fsConstants.X_OK).then(
     () => true,
@@ -48,21 +97,15 @@ export function findHostToolchain(): Promise<Toolchain> {
 }
 
 async function locateHostToolchain(): Promise<Toolchain> {
-  const override = process.env['ROOTFS_ENGINE_HOST_LLVM'];
-  const candidates = override ? [override] : HOST_LLVM_MAJORS.map((major) => `/usr/lib/llvm-${major}/bin`);
-  let best: { binDir: string; missing: string[] } | undefined;
-  for (const binDir of candidates) {
-    if (!(await isExecutable(path.join(binDir, 'clang')))) continue;
-    const missing: string[] = [];
-    for (const tool of LLVM_TOOLS) if (!(await isExecutable(path.join(binDir, tool)))) missing.push(tool);
-    if (missing.length === 0) return makeHostToolchain(binDir);
-    best ??= { binDir, missing };
-  }
-  const detail = best ? `${best.binDir} has clang but lacks ${best.missing.join(', ')}` : 'no clang was found in /usr/lib/llvm-*/bin';
+  const probe = await probeHostToolchain();
+  if (probe.missing.length === 0) return makeHostToolchain(probe.binDir);
+  const detail =
+    probe.missing.length < LLVM_TOOLS.length ? `${probe.binDir} has clang but lacks ${probe.missing.join(', ')}` : `no clang was found in ${process.env['ROOTFS_ENGINE_HOST_LLVM'] ?? '/usr/lib/llvm-*/bin'}`;
+  const packages = [...new Set(LLVM_TOOLS.map((tool) => llvmToolPackage(tool)))];
   throw new EngineError(
     'MISSING_TOOL',
     `The host toolchain profile needs LLVM's clang, lld and tools, and ${detail}. ` +
-      `On Debian 12 run: apt-get install -y clang-19 lld-19 llvm-19 libclang-rt-19-dev (or bash .ci/setup-debian.sh); ` +
+      `On Debian 12 run: apt-get install -y ${packages.join(' ')} (or \`rootfs-engine doctor --fix\`); ` +
       `elsewhere set ROOTFS_ENGINE_HOST_LLVM to a directory holding ${LLVM_TOOLS.join(', ')}.`,
   );
 }

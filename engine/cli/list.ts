@@ -2,8 +2,14 @@
 import path from 'node:path';
 import { openSession, type GlobalOptions } from './session.ts';
 
-export async function listCommand(options: GlobalOptions): Promise<number> {
+export async function listCommand(options: GlobalOptions & { names?: boolean }): Promise<number> {
   const session = await openSession(options);
+  if (options.names) {
+    // For shell completion: recipes and named goals, one a line.
+    const names = [...new Set([...session.config.recipes.map((r) => r.name), ...Object.keys(session.config.goals ?? {})])].sort();
+    process.stdout.write(names.map((n) => `${n}\n`).join(''));
+    return 0;
+  }
   const recipes = [...session.config.recipes].sort((a, b) => a.name.localeCompare(b.name));
   const nameWidth = Math.max(4, ...recipes.map((r) => r.name.length));
   const versionWidth = Math.max(7, ...recipes.map((r) => r.version.length));

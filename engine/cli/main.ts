@@ -3,7 +3,7 @@
  * commander and turns every failure into one paragraph on stderr and an exit
  * status (2: bad input, 1: failed work, 130: interrupted). Stacks only with --debug.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { isEngineError } from '../errors.ts';
 import { runCommand, type RunOptions } from './run.ts';
 import { planCommand } from './plan.ts';
@@ -14,6 +14,9 @@ import { showCommand } from './show.ts';
 import { cleanCommand } from './clean.ts';
 import { fetchCommand } from './fetch.ts';
 import { watchCommand, type WatchCommandOptions } from './watch.ts';
+import type { DoctorOptions } from './doctor.ts';
+import type { SbomOptions } from './sbom.ts';
+import type { CommandDefinition } from '../recipe.ts';
 import { openSession, type GlobalOptions } from './session.ts';
 import { logCommand, type LogOptions } from './log.ts';
 import { reportCommand, type ReportOptions } from './report.ts';
@@ -145,8 +148,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command('list')
     .description('list the recipes and goals of the config')
+    .addOption(new Option('--names', 'only the names of recipes and goals, one a line (for shell completion)').hideHelp())
     .action(async (_opts: unknown, command: Command) => {
-      status = await listCommand(globals(command));
+      status = await listCommand(globals(command) as GlobalOptions & { names?: boolean });
     });
   program
     .command('show')
@@ -184,6 +188,46 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('[node...]')
     .action(async (nodes: string[], _opts: unknown, command: Command) => {
       status = await cleanCommand(nodes, globals(command));
+    });
+
+  program
+    .command('doctor')
+    .description('check the host prerequisites of the goals (default: every recipe) and print the apt-get line for what is missing')
+    .argument('[goal...]')
+    .option('--fix', 'run the apt-get line (asks first on a terminal)')
+    .option('-y, --yes', 'with --fix: install without asking')
+    .action(async (goals: string[], _opts: unknown, command: Command) => {
+      // Loaded on use: every other command starts without these modules.
+      const { doctorCommand } = await import('./doctor.ts');
+      status = await doctorCommand(goals, globals(command) as DoctorOptions);
+    });
+
+  program
+    .command('sbom')
+    .description('write a software bill of materials of what a built goal (default: rootfs) installed, as SPDX 2.3 or CycloneDX 1.5 JSON')
+    .argument('[goal...]')
+    .addOption(new Option('-f, --format <format>', 'SBOM format').choices(['spdx', 'cyclonedx']).default('spdx'))
+    .option('-o, --out <file>', 'write to this file instead of stdout')
+    .action(async (goals: string[], _opts: unknown, command: Command) => {
+      const { sbomCommand } = await import('./sbom.ts');
+      status = await sbomCommand(goals, globals(command) as SbomOptions);
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script (source <(rootfs-engine completion bash))')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
+    .action(async (shell: string, _opts: unknown, command: Command) => {
+      // The config's own commands (boot...) complete too, when there is a config.
+      let extra: Readonly<Record<string, CommandDefinition>> = {};
+      try {
+        extra = (await openSession(globals(command))).config.commands ?? {};
+      } catch {
+        extra = {};
+      }
+      const { bashScript, completionModel, zshScript } = await import('./completion.ts');
+      const model = completionModel(program, extra);
+      process.stdout.write(shell === 'zsh' ? zshScript(model) : bashScript(model));
     });
 
   const debug = argv.includes('--debug');

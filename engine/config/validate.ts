@@ -58,6 +58,8 @@ const place = z
     facts: z.record(z.string(), z.unknown()).optional(),
     toolchain: fn.optional(),
     checkInstall: fn.optional(),
+    requirements: z.array(z.object({ kind: z.enum(['tool', 'probe']) }).passthrough()).optional(),
+    hostPackages: stringMap.optional(),
   })
   .strict();
 
@@ -69,7 +71,7 @@ const configSchema = z
     goals: z.record(z.string(), z.object({ description: z.string().optional(), nodes: fn }).strict()).optional(),
     buildDir: z.string().optional(),
     mirrors: z.array(z.string().url()).optional(),
-    commands: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.object({ description: z.string(), arguments: z.string().optional(), options: z.array(z.object({ flags: z.string(), description: z.string(), default: z.string().optional() })).optional(), run: fn }).strict()).optional(),
+    commands: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.object({ description: z.string(), arguments: z.string().optional(), options: z.array(z.object({ flags: z.string(), description: z.string(), default: z.string().optional() })).optional(), run: fn, requirements: fn.optional() }).strict()).optional(),
     file: z.string().optional(),
   })
   .strict();

@@ -55,6 +55,8 @@ export interface ResolveOptions {
   buildType?: string;
   /** Free-form options for place resolvers (`toolchain`, ...). */
   options?: Readonly<Record<string, string | undefined>>;
+  /** Resolve places for inspection only (`doctor`); see PlaceRequest.inspect. */
+  inspect?: boolean;
 }
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -221,14 +223,14 @@ export function expandGoals(config: Config, goals: readonly string[], target: st
 }
 
 /** The request places are resolved with: CLI options and the token layout. */
-export function placeRequest(options: Readonly<Record<string, string | undefined>>): PlaceRequest {
-  return { options, dirs: { build: tokenLayout.root, out: (place: string) => tokenLayout.outDir(place) } };
+export function placeRequest(options: Readonly<Record<string, string | undefined>>, inspect = false): PlaceRequest {
+  return { options, inspect, dirs: { build: tokenLayout.root, out: (place: string) => tokenLayout.outDir(place) } };
 }
 
 export async function resolveGraph(options: ResolveOptions): Promise<ResolvedGraph> {
   const { config } = options;
   const buildType = options.buildType ?? 'Release';
-  const request = placeRequest({ ...options.options, buildType });
+  const request = placeRequest({ ...options.options, buildType }, options.inspect === true);
   const recipes = new Map(config.recipes.map((r) => [r.name, r] as const));
   const places = new Map<string, { place: ResolvedPlace; base: Set<NodeId> }>();
   const goals = expandGoals(config, options.goals, options.target, request);

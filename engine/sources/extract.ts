@@ -70,6 +70,18 @@ const HOST_DECOMPRESSOR: Partial<Record<ArchiveFormat, { tool: string; args: str
   zst: { tool: 'zstd', args: ['-dc', '-q'] },
 };
 
+/**
+ * The host program extracting an archive of this name will need, guessed from its
+ * extension (the real format is only known from the file): for `doctor`.
+ */
+export function hostToolForArchive(name: string): string | undefined {
+  const ext = /\.(?:tar\.)?(xz|txz|bz2|tbz2?|zst|tzst|zip)$/.exec(name)?.[1];
+  if (!ext) return undefined;
+  if (ext === 'zip') return 'unzip';
+  const format: ArchiveFormat = ext.includes('x') ? 'xz' : ext.includes('b') ? 'bz2' : 'zst';
+  return HOST_DECOMPRESSOR[format]!.tool;
+}
+
 /** Fail early with the package to install, rather than a bare ENOENT from spawn. */
 export async function requireTool(tool: string, purpose: string): Promise<void> {
   if (await findExecutable(tool)) return;

@@ -91,12 +91,4 @@ export async function findExecutable(cmd: string): Promise<string | undefined> {
 }
 
 /** Apt package that provides a host tool we call, for "install X" hints. */
-export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
-  xz: 'xz-utils',
-  bzip2: 'bzip2',
-  zstd: 'zstd',
-  unzip: 'unzip',
-  patch: 'patch',
-  'apt-get': 'apt',
-  cp: 'coreutils',
-};
+export { DEBIAN_PACKAGES as TOOL_PACKAGES } from '../exec/host-tools.ts';

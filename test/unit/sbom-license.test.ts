@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { isSpdxExpression } from '../../engine/sbom/license.ts';
+import { allRecipes } from '../../packages/index.ts';
+
+describe('SPDX license expressions', () => {
+  it.each([
+    'MIT',
+    '0BSD',
+    'GPL-2.0+',
+    'GPL-2.0-only WITH Linux-syscall-note',
+    'Apache-2.0 WITH LLVM-exception OR NCSA OR MIT',
+    '(MIT OR Apache-2.0) AND BSD-3-Clause',
+    'LicenseRef-our-own',
+  ])('accepts %s', (text) => {
+    expect(isSpdxExpression(text)).toBe(true);
+  });
+
+  it.each(['', 'MIT OR', 'AND MIT', '(MIT', 'MIT)', 'MIT WITH', 'GPL v2', 'MIT OR OR ISC', 'WITH Linux-syscall-note', 'MIT/X11', 'MIT and ISC'])('refuses %j', (text) => {
+    expect(isSpdxExpression(text)).toBe(false);
+  });
+});
+
+describe('the licenses of our recipes', () => {
+  // What each upstream's license files say; `list` and `sbom` print these.
+  const expected: Record<string, string> = {
+    musl: 'MIT',
+    'linux-headers': 'GPL-2.0-only WITH Linux-syscall-note',
+    'compiler-rt-builtins': 'Apache-2.0 WITH LLVM-exception OR NCSA OR MIT',
+    llvm: 'Apache-2.0 WITH LLVM-exception OR NCSA',
+    toybox: '0BSD',
+    bash: 'GPL-3.0-or-later',
+    libuev: 'MIT',
+    libite: 'MIT AND ISC',
+    rootfs: 'MIT',
+  };
+
+  it('every recipe declares one, as a valid SPDX expression', () => {
+    expect(Object.fromEntries(allRecipes.map((r) => [r.name, r.license]))).toEqual(expected);
+    for (const recipe of allRecipes) expect(isSpdxExpression(recipe.license ?? ''), recipe.name).toBe(true);
+  });
+});
