@@ -23,6 +23,7 @@ import { diffInputs, type NotFreshReason } from './rebuild/reasons.ts';
 import { SourceInputCache } from './rebuild/source-inputs.ts';
 import { schedule, type NodeOutcome } from './schedule/scheduler.ts';
 import { runCommand } from './exec/process.ts';
+import { Jobserver, makeNeedsPipeForm } from './exec/jobserver.ts';
 import { outputHashOf, scanManifest, type OutputHash } from './store/manifest.ts';
 import { buildOwnershipIndex, findConflicts, mergeIntoOutput, type OwnershipIndex } from './store/merge.ts';
 import { StateStore, STATE_FORMAT, type KeyInputs, type NodeKey, type NodeRecord } from './store/state.ts';
@@ -309,6 +310,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   const counts: RunCounts = { total: order.length, fresh: 0, built: 0, failed: 0, skipped: 0, cancelled: 0 };
   const merges = new PlaceMergeQueue(context.state);
   const tracker = new RunTracker(resolved);
+  const jobserver = Jobserver.create(os.tmpdir(), settings.jobs);
   emit({ type: 'run-start', total: order.length, jobs: settings.jobs, goals: resolved.goals, time: Date.now() });
 
   const runOne = async (id: NodeId, slot: number): Promise<NodeOutcome> => {
@@ -339,8 +341,26 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       emit({ type: 'node-fresh', id, time: Date.now() });
       return 'ok';
     }
+    // A node that runs commands holds one jobserver token; make under it reads more.
+    const token = await jobserver.acquire(settings.signal);
+    if (!token) {
+      counts.cancelled += 1;
+      emit({ type: 'node-cancelled', id, time: Date.now() });
+      return 'cancelled';
+    }
+    let released = false;
+    const releaseToken = (): void => {
+      if (released) return;
+      released = true;
+      jobserver.release(token);
+    };
     emit({ type: 'node-start', id, reasons: evaluation.reasons, slot, time: Date.now() });
-    const result = await executeNode(node, evaluation, layout, settings, emit, merges, context, tracker);
+    let result: ExecuteResult;
+    try {
+      result = await executeNode(node, evaluation, layout, settings, emit, merges, context, tracker, { jobserver, commandsDone: releaseToken });
+    } finally {
+      releaseToken();
+    }
     if (result.kind === 'cancelled') {
       counts.cancelled += 1;
       emit({ type: 'node-cancelled', id, time: Date.now() });
@@ -353,7 +373,9 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     return 'ok';
   };
 
-  const { outcomes } = await schedule<NodeId>({
+  let scheduled: Awaited<ReturnType<typeof schedule<NodeId>>>;
+  try {
+    scheduled = await schedule<NodeId>({
     deps,
     weights,
     concurrency: settings.jobs,
@@ -365,7 +387,11 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       counts.skipped += 1;
       emit({ type: 'node-skipped', id, blockedBy, time: Date.now() });
     },
-  });
+    });
+  } finally {
+    jobserver.close();
+  }
+  const { outcomes } = scheduled;
   tracker.finishAll();
   const interrupted = settings.signal.aborted;
   for (const outcome of outcomes.values()) if (outcome === 'not-started') counts.skipped += 1;
@@ -399,6 +425,7 @@ async function executeNode(
   merges: PlaceMergeQueue,
   context: BuildContext,
   tracker: RunTracker,
+  jobs: { jobserver: Jobserver; commandsDone: () => void },
 ): Promise<ExecuteResult> {
   const started = Date.now();
   const { place } = node;
@@ -427,9 +454,10 @@ async function executeNode(
   for (const [name, value] of Object.entries(node.env)) env[name] = real(value);
   env['HOME'] ??= objDir;
   env['TMPDIR'] = tmpDir;
-  // Parallelism inside a node is not part of the key: it must not change the output.
-  env['MAKEFLAGS'] = `-j${settings.jobs}`;
-  env['CMAKE_BUILD_PARALLEL_LEVEL'] = String(settings.jobs);
+  // Parallelism inside a node is not part of the key (keyInputs reads node.env,
+  // not this copy): it must not change the output. No CMAKE_BUILD_PARALLEL_LEVEL:
+  // `cmake --build` would turn it into a `-jN` that makes make leave the jobserver.
+  env['MAKEFLAGS'] = jobs.jobserver.makeflags(makeNeedsPipeForm(env['PATH'] ?? ''));
 
   const missing: string[] = [];
   for (const tool of recipe.tools ?? []) if (!(await findOnPath(tool, env['PATH'] ?? ''))) missing.push(tool);
@@ -466,6 +494,7 @@ async function executeNode(
           logFd: fd,
           timeoutMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
           signal: settings.signal,
+          inheritFds: [jobs.jobserver.childFd, jobs.jobserver.childFd],
         });
         if (outcome.kind !== 'ok') {
           failedCommand = describeCommand(resolvedCommand);
@@ -497,6 +526,9 @@ async function executeNode(
     };
   }
 
+  // No more commands: the token goes back before the merge, which may wait for
+  // another node of this run (a path changing owners) that needs a token itself.
+  jobs.commandsDone();
   let manifest;
   try {
     manifest = await scanManifest(stageDir);
