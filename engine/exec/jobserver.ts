@@ -13,6 +13,8 @@
  * one reads a byte from the pipe before it starts. A client (make) has its own
  * implicit slot, which is the node's token, and reads a byte per extra job. So the
  * pipe starts with `jobs - 1` bytes and `running nodes + extra client jobs <= jobs`.
+ * When the node holding the implicit token ends while others run, its token goes
+ * into the pipe, so the clients of the remaining nodes can use every slot.
  *
  * Tokens a killed or crashed client took with it are lost from the pipe. The
  * engine cannot tell which node's processes hold which byte, but it knows that
@@ -129,6 +131,10 @@ export class Jobserver {
       if (waiter) {
         this.held += 1;
         this.hand(waiter, token);
+      } else if (this.held > 0 && !this.closed) {
+        // Other nodes still run: their clients may use it, so it goes into the pipe
+        // (the pool stays `jobs`); reset() turns it back into the implicit token.
+        writeSync(this.readFd, TOKEN);
       } else {
         this.implicitFree = true;
       }
@@ -150,6 +156,7 @@ export class Jobserver {
     if (found < want) this.stats.recovered += want - found;
     if (found > want) this.stats.removed += found - want;
     this.fill(want);
+    this.implicitFree = true;
   }
 
   /** Bytes now in the pipe (drained and written back). For tests and diagnostics. */

@@ -95,6 +95,19 @@ describe('jobserver', () => {
     server.release(b!);
   });
 
+  it('lets the clients of the remaining nodes use the token of a node that ended first', async () => {
+    const server = create(2);
+    const signal = new AbortController().signal;
+    const first = await server.acquire(signal);
+    const second = await server.acquire(signal);
+    expect(server.available()).toBe(0);
+    server.release(first!);
+    expect(server.available()).toBe(1);
+    server.release(second!);
+    expect(server.available()).toBe(1);
+    expect(await server.acquire(signal)).toEqual({ implicit: true });
+  });
+
   it('gives up a wait when the run is cancelled', async () => {
     const server = create(1);
     const controller = new AbortController();
