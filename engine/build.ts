@@ -24,6 +24,7 @@ import { SourceInputCache } from './rebuild/source-inputs.ts';
 import { schedule, type NodeOutcome } from './schedule/scheduler.ts';
 import { runCommand } from './exec/process.ts';
 import { Jobserver, makeNeedsPipeForm } from './exec/jobserver.ts';
+import { defaultMaxHeavy, pressureGate, type PressureLimits } from './schedule/pressure.ts';
 import { outputHashOf, scanManifest, type OutputHash } from './store/manifest.ts';
 import { buildOwnershipIndex, findConflicts, mergeIntoOutput, type OwnershipIndex } from './store/merge.ts';
 import { StateStore, STATE_FORMAT, type KeyInputs, type NodeKey, type NodeRecord } from './store/state.ts';
@@ -37,6 +38,10 @@ const ATTEMPT_MARKER = '.rootfs-engine-attempt';
 export interface BuildSettings {
   layout: Layout;
   jobs: number;
+  /** Heavy nodes (declared weight above 1) allowed at once; default from available memory. */
+  maxHeavy?: number;
+  /** Do not start new nodes while Linux PSI pressure is above these (avg10, percent). */
+  maxPressure?: PressureLimits;
   keepGoing: boolean;
   signal: AbortSignal;
   onEvent: EventSink;
@@ -299,11 +304,14 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   // turn dominated a no-op run.
   const records = await Promise.all(order.map((id) => context.state.read(resolved.nodes.get(id)!.place.name, resolved.nodes.get(id)!.recipe.name)));
   const known = records.filter((r) => r !== undefined).map((r) => r.durationMs);
-  // Never-built nodes count as an average node, times their declared weight.
+  // Never-built nodes count as an average node times their declared weight; a
+  // recorded duration already says what the node costs.
   const average = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : 1;
+  const heavy = new Set<NodeId>();
   order.forEach((id, index) => {
     const weight = resolved.nodes.get(id)!.recipe.weight ?? 1;
-    weights.set(id, (records[index]?.durationMs ?? average) * weight);
+    if (weight > 1) heavy.add(id);
+    weights.set(id, records[index]?.durationMs ?? average * weight);
   });
   const outputs = new Map<NodeId, OutputHash>();
   const failures: NodeFailure[] = [];
@@ -382,6 +390,8 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     keepGoing: settings.keepGoing,
     signal: settings.signal,
     run: runOne,
+    heavy: { ids: heavy, max: settings.maxHeavy ?? defaultMaxHeavy(settings.jobs) },
+    mayStart: settings.maxPressure ? pressureGate(settings.maxPressure) : undefined,
     onBlocked: (id, blockedBy) => {
       tracker.finish(id);
       counts.skipped += 1;

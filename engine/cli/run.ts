@@ -7,9 +7,12 @@ import { plainReporter } from './reporter.ts';
 import { openSession, resolveGoals, type GlobalOptions } from './session.ts';
 import { printPlan } from './plan.ts';
 import { checkOffline, fetchAll } from './fetch.ts';
+import { parsePressureLimits, type PressureLimits } from '../schedule/pressure.ts';
 
 export interface RunOptions extends GlobalOptions {
   jobs?: string;
+  maxHeavy?: string;
+  maxPressure?: string;
   keepGoing?: boolean;
   dryRun?: boolean;
   verbose?: boolean;
@@ -22,8 +25,24 @@ export function parseJobs(value: string | undefined): number {
   return jobs;
 }
 
+function parseMaxHeavy(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new EngineError('USAGE', `--max-heavy wants a whole number of at least 1, not "${value}".`);
+  return count;
+}
+
+function parseMaxPressure(value: string | undefined): PressureLimits | undefined {
+  if (value === undefined) return undefined;
+  const limits = parsePressureLimits(value);
+  if (typeof limits === 'string') throw new EngineError('USAGE', `--max-pressure: ${limits}.`);
+  return limits;
+}
+
 export async function runCommand(goals: string[], options: RunOptions): Promise<number> {
   const jobs = parseJobs(options.jobs);
+  const maxHeavy = parseMaxHeavy(options.maxHeavy);
+  const maxPressure = parseMaxPressure(options.maxPressure);
   const session = await openSession(options);
   const resolved = await resolveGoals(session, goals);
   if (options.dryRun) return printPlan(session, resolved);
@@ -51,6 +70,8 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
     const result = await buildGraph(resolved, session.context, {
       layout: session.layout,
       jobs,
+      maxHeavy,
+      maxPressure,
       keepGoing: options.keepGoing === true,
       signal: controller.signal,
       onEvent: plainReporter((line) => process.stdout.write(`${line}\n`), options.verbose === true),

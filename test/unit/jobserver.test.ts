@@ -53,7 +53,7 @@ describe('jobserver', () => {
     const node = await server.acquire(signal);
     // A client of the running node takes the only byte and holds it for a while.
     const client = execa('/bin/sh', ['-c', `dd bs=1 count=1 <&3 2>/dev/null >/dev/null; sleep 0.5; printf + >&4`], {
-      stdio: ['ignore', 'pipe', 'pipe', server.childFd, server.childFd],
+      stdio: ['ignore', 'pipe', 'pipe', server.childFd, server.childFd] as never,
     });
     await new Promise((r) => setTimeout(r, 200));
     const started = Date.now();
@@ -71,10 +71,10 @@ describe('jobserver', () => {
     const fifoTaker = await fifoClient(server.fifoPath, 3, true);
     expect(String((fifoTaker as { stdout: string }).stdout)).toBe('3');
     const { stdout } = await execa('/bin/sh', ['-c', `n=0; while dd bs=1 count=1 iflag=nonblock <&3 2>/dev/null | grep -q +; do n=$((n+1)); done; echo $n`], {
-      stdio: ['ignore', 'pipe', 'pipe', server.childFd, server.childFd],
+      stdio: ['ignore', 'pipe', 'pipe', server.childFd, server.childFd] as never,
     });
     // The fd client drained the same 3 bytes the fifo client had put back.
-    expect(stdout.trim()).toBe('3');
+    expect(String(stdout).trim()).toBe('3');
     expect(server.available()).toBe(0);
   });
 
