@@ -38,6 +38,11 @@ const ATTEMPT_MARKER = '.rootfs-engine-attempt';
 export interface BuildSettings {
   layout: Layout;
   jobs: number;
+  /**
+   * false: no jobserver; every node gets MAKEFLAGS=-j<jobs> of its own, as before
+   * (up to jobs x jobs processes). For comparison and for tools that misbehave.
+   */
+  jobserver?: boolean;
   /** Heavy nodes (declared weight above 1) allowed at once; default from available memory. */
   maxHeavy?: number;
   /** Do not start new nodes while Linux PSI pressure is above these (avg10, percent). */
@@ -318,7 +323,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   const counts: RunCounts = { total: order.length, fresh: 0, built: 0, failed: 0, skipped: 0, cancelled: 0 };
   const merges = new PlaceMergeQueue(context.state);
   const tracker = new RunTracker(resolved);
-  const jobserver = Jobserver.create(os.tmpdir(), settings.jobs);
+  const jobserver = settings.jobserver === false ? undefined : Jobserver.create(os.tmpdir(), settings.jobs);
   emit({ type: 'run-start', total: order.length, jobs: settings.jobs, goals: resolved.goals, time: Date.now() });
 
   const runOne = async (id: NodeId, slot: number): Promise<NodeOutcome> => {
@@ -350,7 +355,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       return 'ok';
     }
     // A node that runs commands holds one jobserver token; make under it reads more.
-    const token = await jobserver.acquire(settings.signal);
+    const token = jobserver ? await jobserver.acquire(settings.signal) : { implicit: true };
     if (!token) {
       counts.cancelled += 1;
       emit({ type: 'node-cancelled', id, time: Date.now() });
@@ -360,7 +365,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     const releaseToken = (): void => {
       if (released) return;
       released = true;
-      jobserver.release(token);
+      jobserver?.release(token);
     };
     emit({ type: 'node-start', id, reasons: evaluation.reasons, slot, time: Date.now() });
     let result: ExecuteResult;
@@ -399,7 +404,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     },
     });
   } finally {
-    jobserver.close();
+    jobserver?.close();
   }
   const { outcomes } = scheduled;
   tracker.finishAll();
@@ -435,7 +440,7 @@ async function executeNode(
   merges: PlaceMergeQueue,
   context: BuildContext,
   tracker: RunTracker,
-  jobs: { jobserver: Jobserver; commandsDone: () => void },
+  jobs: { jobserver: Jobserver | undefined; commandsDone: () => void },
 ): Promise<ExecuteResult> {
   const started = Date.now();
   const { place } = node;
@@ -467,7 +472,12 @@ async function executeNode(
   // Parallelism inside a node is not part of the key (keyInputs reads node.env,
   // not this copy): it must not change the output. No CMAKE_BUILD_PARALLEL_LEVEL:
   // `cmake --build` would turn it into a `-jN` that makes make leave the jobserver.
-  env['MAKEFLAGS'] = jobs.jobserver.makeflags(makeNeedsPipeForm(env['PATH'] ?? ''));
+  if (jobs.jobserver) {
+    env['MAKEFLAGS'] = jobs.jobserver.makeflags(makeNeedsPipeForm(env['PATH'] ?? ''));
+  } else {
+    env['MAKEFLAGS'] = `-j${settings.jobs}`;
+    env['CMAKE_BUILD_PARALLEL_LEVEL'] = String(settings.jobs);
+  }
 
   const missing: string[] = [];
   for (const tool of recipe.tools ?? []) if (!(await findOnPath(tool, env['PATH'] ?? ''))) missing.push(tool);
@@ -504,7 +514,7 @@ async function executeNode(
           logFd: fd,
           timeoutMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
           signal: settings.signal,
-          inheritFds: [jobs.jobserver.childFd, jobs.jobserver.childFd],
+          inheritFds: jobs.jobserver ? [jobs.jobserver.childFd, jobs.jobserver.childFd] : [],
         });
         if (outcome.kind !== 'ok') {
           failedCommand = describeCommand(resolvedCommand);

@@ -97,6 +97,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<goal...>')
     .option('-j, --jobs <n>', 'jobs at once, nodes and the make/ninja jobs inside them together (default: number of cores)')
     .option('--max-heavy <n>', 'heavy nodes (recipe weight above 1, e.g. LLVM) at once (default: one per 8 GiB of available memory)')
+    .option('--no-jobserver', 'no shared jobserver: every node gets MAKEFLAGS=-j<jobs> of its own (oversubscribes)')
     .option('--max-pressure <limits>', 'start no new node while Linux PSI pressure (some avg10, %) is above e.g. cpu=90,memory=20,io=50')
     .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
     .option('-n, --dry-run', 'print what would run and why, run nothing')

@@ -13,6 +13,8 @@ export interface RunOptions extends GlobalOptions {
   jobs?: string;
   maxHeavy?: string;
   maxPressure?: string;
+  /** commander's --no-jobserver */
+  jobserver?: boolean;
   keepGoing?: boolean;
   dryRun?: boolean;
   verbose?: boolean;
@@ -72,6 +74,7 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
       jobs,
       maxHeavy,
       maxPressure,
+      jobserver: options.jobserver !== false,
       keepGoing: options.keepGoing === true,
       signal: controller.signal,
       onEvent: plainReporter((line) => process.stdout.write(`${line}\n`), options.verbose === true),
