@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { Jobserver, JOBSERVER_FDS, makeNeedsPipeForm } from '../../engine/exec/jobserver.ts';
+import { Jobserver, JOBSERVER_FDS, makeNeedsPipeForm, withJobserverSlots } from '../../engine/exec/jobserver.ts';
 
 /**
  * A fake client speaking the protocol over the fifo path (make 4.4 style): takes
@@ -135,5 +135,25 @@ describe('jobserver', () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('runs a tool that is no client (ninja < 1.13) with -j of the tokens it could take, and gives them back', async () => {
+    const server = create(3);
+    const signal = new AbortController().signal;
+    const node = await server.acquire(signal);
+    const command = withJobserverSlots((jobs) => `echo "-j${jobs}"; exit 7`);
+    const run = (env: Record<string, string>) =>
+      execa('/bin/sh', ['-c', command], { env, extendEnv: false, reject: false, stdio: ['ignore', 'pipe', 'pipe', server.childFd, server.childFd] as never });
+    const full = await run({ MAKEFLAGS: server.makeflags(true), PATH: '/usr/bin:/bin' });
+    expect(String(full.stdout)).toBe('-j3');
+    expect(full.exitCode).toBe(7);
+    expect(server.available()).toBe(2);
+    // Another node holds one token: only one is left to take.
+    const other = await server.acquire(signal);
+    expect(String((await run({ MAKEFLAGS: server.makeflags(false), PATH: '/usr/bin:/bin' })).stdout)).toBe('-j2');
+    expect(server.available()).toBe(1);
+    expect(String((await run({ PATH: '/usr/bin:/bin' })).stdout)).toBe('-j1');
+    server.release(other!);
+    server.release(node!);
   });
 });
