@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { Jobserver, JOBSERVER_FDS, makeNeedsPipeForm, withJobserverSlots } from '../../engine/exec/jobserver.ts';
+import { Jobserver, JOBSERVER_FDS, makeNeedsPipeForm } from '../../engine/exec/jobserver.ts';
+import { withJobserverSlots } from '../../engine/exec/jobserver-slots.ts';
 
 /**
  * A fake client speaking the protocol over the fifo path (make 4.4 style): takes
