@@ -69,7 +69,13 @@ export class Jobserver {
     this.drainFd = openSync(fifoPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     this.childFd = openSync(fifoPath, fsConstants.O_RDWR);
     this.fill(jobs - 1);
+    // The emergency exit (a second Ctrl-C) never reaches close(): remove the fifo anyway.
+    process.on('exit', this.removeDir);
   }
+
+  private readonly removeDir = (): void => {
+    rmSync(this.dir, { recursive: true, force: true });
+  };
 
   /** Create the pool under `parentDir` (a private temp dir holding the fifo). */
   static create(parentDir: string, jobs: number): Jobserver {
@@ -175,7 +181,8 @@ export class Jobserver {
     for (const fd of [this.childFd, this.drainFd]) closeSync(fd);
     const closeRead = (): void => {
       closeSync(this.readFd);
-      rmSync(this.dir, { recursive: true, force: true });
+      this.removeDir();
+      process.off('exit', this.removeDir);
     };
     if (this.readPending) this.onReadSettled = closeRead;
     else closeRead();
