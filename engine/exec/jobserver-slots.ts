@@ -20,6 +20,7 @@ export function withJobserverSlots(run: (jobs: string) => string): string {
     'm=1; case " $MAKEFLAGS " in *" -j"[0-9]*) m=${MAKEFLAGS#* -j}; m=${m%% *};; esac',
     'n=1',
     'if [ -p "$f" ] && exec 9<>"$f"; then while [ "$n" -lt "$m" ] && [ -n "$(dd bs=1 count=1 iflag=nonblock <&9 2>/dev/null)" ]; do n=$((n+1)); done; fi',
+    'echo "jobserver: $n job(s) for this command" >&2',
     `(${run('$n')}); s=$?`,
     'while [ "$n" -gt 1 ]; do printf + >&9; n=$((n-1)); done',
     'exit $s',
