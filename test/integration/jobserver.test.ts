@@ -107,4 +107,18 @@ describe('jobserver with GNU make', () => {
     expect(next.exitCode).toBe(0);
     expect(peakConcurrency(await fs.readFile(log, 'utf8'))).toBe(3);
   });
+
+  it('removes its fifo when the run ends, also after Ctrl-C', async () => {
+    project = await makeProject();
+    const flags = project.path('makeflags.txt');
+    await project.write('jobs.mk', slowMakefile(project.path('jobs.log'), JOBS_PER_NODE, 5));
+    await project.write('rootfs.config.ts', config(['a'], `${project.path('jobs.mk')}`, `echo "$MAKEFLAGS" > ${flags}; make -f`));
+    const child = project.spawn(['run', 'a', '--jobs', '2']);
+    for (let i = 0; i < 200 && !(await fs.access(project.path('jobs.log')).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+    const fifo = /--jobserver-auth=fifo:(\S+)/.exec(await fs.readFile(flags, 'utf8'))![1]!;
+    expect((await fs.stat(fifo)).isFIFO()).toBe(true);
+    child.kill('SIGINT');
+    expect((await child).exitCode).toBe(130);
+    await expect(fs.stat(fifo)).rejects.toThrow();
+  });
 });
