@@ -337,7 +337,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   const counts: RunCounts = { total: order.length, fresh: 0, built: 0, failed: 0, skipped: 0, cancelled: 0 };
   const merges = new PlaceMergeQueue(context.state);
   const tracker = new RunTracker(resolved);
-  const jobserver = settings.jobserver === false ? undefined : Jobserver.create(os.tmpdir(), settings.jobs);
+  const jobserver = settings.jobserver === false ? undefined : createJobserver(settings.jobs);
   emit({ type: 'run-start', total: order.length, jobs: settings.jobs, goals: resolved.goals, time: Date.now() });
 
   const runOne = async (id: NodeId, slot: number): Promise<NodeOutcome> => {
@@ -400,9 +400,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     return 'ok';
   };
 
-  let scheduled: Awaited<ReturnType<typeof schedule<NodeId>>>;
-  try {
-    scheduled = await schedule<NodeId>({
+  const { outcomes } = await schedule<NodeId>({
     deps,
     weights,
     concurrency: settings.jobs,
@@ -416,11 +414,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       counts.skipped += 1;
       emit({ type: 'node-skipped', id, blockedBy, time: Date.now() });
     },
-    });
-  } finally {
-    jobserver?.close();
-  }
-  const { outcomes } = scheduled;
+  }).finally(() => jobserver?.close());
   tracker.finishAll();
   const interrupted = settings.signal.aborted;
   for (const outcome of outcomes.values()) if (outcome === 'not-started') counts.skipped += 1;
@@ -628,6 +622,17 @@ async function executeNode(
   }
   await fs.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
   return { kind: 'ok', outputHash, durationMs: Date.now() - started, outputChanged: previous?.outputHash !== outputHash };
+}
+
+function createJobserver(jobs: number): Jobserver {
+  try {
+    return Jobserver.create(os.tmpdir(), jobs);
+  } catch (error) {
+    throw new EngineError(
+      'JOBSERVER_FAILED',
+      `Could not create the jobserver's named pipe in ${os.tmpdir()}: ${(error as Error).message}. Point TMPDIR at a directory on a file system that allows named pipes (mkfifo), or run with --no-jobserver. Nothing was built.`,
+    );
+  }
 }
 
 export function defaultJobs(): number {

@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'EXTRACT_FAILED'
   | 'PATCH_FAILED'
   | 'UNSUPPORTED_ARCHIVE'
-  | 'STATE_CORRUPT';
+  | 'STATE_CORRUPT'
+  | 'JOBSERVER_FAILED';
 
 /** Exit status per kind of failure: 2 for problems with the input, 1 for failed work. */
 const EXIT_STATUS: Partial<Record<ErrorCode, number>> = {
