@@ -12,17 +12,18 @@
  *
  * It opens the fifo by path (a file description of its own), so its non-blocking
  * reads never change the blocking mode that make 4.3 relies on for fds 3 and 4.
- * Without a jobserver in MAKEFLAGS it runs with -j1.
+ * Without a jobserver in MAKEFLAGS it runs with the -jN there (1 if none).
  */
 export function withJobserverSlots(run: (jobs: string) => string): string {
   return [
     'f=; case " $MAKEFLAGS " in *" --jobserver-auth=fifo:"*) f=${MAKEFLAGS#*--jobserver-auth=fifo:}; f=${f%% *};; esac',
-    'm=1; case " $MAKEFLAGS " in *" -j"[0-9]*) m=${MAKEFLAGS#* -j}; m=${m%% *};; esac',
-    'n=1',
-    'if [ -p "$f" ] && exec 9<>"$f"; then while [ "$n" -lt "$m" ] && [ -n "$(dd bs=1 count=1 iflag=nonblock <&9 2>/dev/null)" ]; do n=$((n+1)); done; fi',
+    'm=1; case " $MAKEFLAGS " in *" -j"[0-9]*) m=" $MAKEFLAGS"; m=${m#* -j}; m=${m%% *};; esac',
+    't=0',
+    // No jobserver (--no-jobserver): the node's own -jN, as make would get.
+    'if [ -p "$f" ] && exec 9<>"$f"; then while [ $((t+1)) -lt "$m" ] && [ -n "$(dd bs=1 count=1 iflag=nonblock <&9 2>/dev/null)" ]; do t=$((t+1)); done; n=$((t+1)); else n=$m; fi',
     'echo "jobserver: $n job(s) for this command" >&2',
     `(${run('$n')}); s=$?`,
-    'while [ "$n" -gt 1 ]; do printf + >&9; n=$((n-1)); done',
+    'while [ "$t" -gt 0 ]; do printf + >&9; t=$((t-1)); done',
     'exit $s',
   ].join('\n');
 }

@@ -154,6 +154,8 @@ describe('jobserver', () => {
     expect(String((await run({ MAKEFLAGS: server.makeflags(false), PATH: '/usr/bin:/bin' })).stdout)).toBe('-j2');
     expect(server.available()).toBe(1);
     expect(String((await run({ PATH: '/usr/bin:/bin' })).stdout)).toBe('-j1');
+    expect(String((await run({ MAKEFLAGS: '-j4', PATH: '/usr/bin:/bin' })).stdout)).toBe('-j4');
+    expect(server.available()).toBe(1);
     server.release(other!);
     server.release(node!);
   });
