@@ -24,6 +24,8 @@ import { SourceInputCache } from './rebuild/source-inputs.ts';
 import { schedule, type NodeOutcome } from './schedule/scheduler.ts';
 import { runCommand } from './exec/process.ts';
 import { findOnPath } from './exec/host-tools.ts';
+import { Jobserver, makeNeedsPipeForm } from './exec/jobserver.ts';
+import { defaultMaxHeavy, pressureGate, type PressureLimits } from './schedule/pressure.ts';
 import { outputHashOf, scanManifest, type OutputHash } from './store/manifest.ts';
 import { buildOwnershipIndex, findConflicts, mergeIntoOutput, type OwnershipIndex } from './store/merge.ts';
 import { StateStore, STATE_FORMAT, type KeyInputs, type NodeKey, type NodeRecord } from './store/state.ts';
@@ -37,6 +39,17 @@ const ATTEMPT_MARKER = '.rootfs-engine-attempt';
 export interface BuildSettings {
   layout: Layout;
   jobs: number;
+  /**
+   * false: no jobserver; every node gets MAKEFLAGS=-j<jobs> of its own, as before
+   * (up to jobs x jobs processes). For comparison and for tools that misbehave.
+   * A Jobserver: use that pool and leave it open (watch mode shares one between
+   * the runs it overlaps, so --jobs holds across them).
+   */
+  jobserver?: boolean | Jobserver;
+  /** Heavy nodes (declared weight above 1) allowed at once; default from available memory. */
+  maxHeavy?: number;
+  /** Do not start new nodes while Linux PSI pressure is above these (avg10, percent). */
+  maxPressure?: PressureLimits;
   keepGoing: boolean;
   signal: AbortSignal;
   onEvent: EventSink;
@@ -139,6 +152,11 @@ export class BuildContext {
     }
     const source = await this.sources.get(node.recipe);
     const inputs = keyInputs(node, { depOutputs, sourceInputs: source.inputs, toolchain: await this.toolchainOf(node) });
+    // The key is a function of the inputs: equal inputs need no canonical JSON and
+    // no hash (most nodes of a no-op run).
+    if (record && sameInputs(record.inputs, inputs)) {
+      return { id: node.id, key: record.key, inputs, record, fresh: true, reasons: [], sourceFiles: source.files };
+    }
     const key = keyOf(inputs);
     if (record && record.key === key) {
       return { id: node.id, key, inputs, record, fresh: true, reasons: [], sourceFiles: source.files };
@@ -148,6 +166,15 @@ export class BuildContext {
       : [{ kind: 'never-built' }];
     return { id: node.id, key, inputs, record, fresh: false, reasons, sourceFiles: source.files };
   }
+}
+
+function sameInputs(a: KeyInputs, b: KeyInputs): boolean {
+  let count = 0;
+  for (const name in a) {
+    if (a[name] !== b[name]) return false;
+    count += 1;
+  }
+  return count === Object.keys(b).length;
 }
 
 export interface PlanEntry {
@@ -312,17 +339,22 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   // turn dominated a no-op run.
   const records = await Promise.all(order.map((id) => context.state.read(resolved.nodes.get(id)!.place.name, resolved.nodes.get(id)!.recipe.name)));
   const known = records.filter((r) => r !== undefined).map((r) => r.durationMs);
-  // Never-built nodes count as an average node, times their declared weight.
+  // Never-built nodes count as an average node times their declared weight; a
+  // recorded duration already says what the node costs.
   const average = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : 1;
+  const heavy = new Set<NodeId>();
   order.forEach((id, index) => {
     const weight = resolved.nodes.get(id)!.recipe.weight ?? 1;
-    weights.set(id, (records[index]?.durationMs ?? average) * weight);
+    if (weight > 1) heavy.add(id);
+    weights.set(id, records[index]?.durationMs ?? average * weight);
   });
   const outputs = new Map<NodeId, OutputHash>();
   const failures: NodeFailure[] = [];
   const counts: RunCounts = { total: order.length, fresh: 0, built: 0, restored: 0, failed: 0, skipped: 0, cancelled: 0 };
   const merges = settings.control?.merges ?? new PlaceMergeQueue(context.state);
   const tracker = new RunTracker(resolved);
+  const sharedJobserver = settings.jobserver instanceof Jobserver ? settings.jobserver : undefined;
+  const jobserver = sharedJobserver ?? (settings.jobserver === false ? undefined : createJobserver(settings.jobs));
   emit({ type: 'run-start', total: order.length, jobs: settings.jobs, goals: resolved.goals, time: Date.now() });
 
   const runOne = async (id: NodeId, slot: number): Promise<NodeOutcome> => {
@@ -364,10 +396,28 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       emit({ type: 'node-fresh', id, time: Date.now() });
       return 'ok';
     }
+    // A node that runs commands holds one jobserver token; make under it reads more.
+    const token = jobserver ? await jobserver.acquire(nodeSignal ? AbortSignal.any([settings.signal, nodeSignal]) : settings.signal) : { implicit: true };
+    if (!token) {
+      counts.cancelled += 1;
+      emit({ type: 'node-cancelled', id, time: Date.now() });
+      return 'cancelled';
+    }
+    let released = false;
+    const releaseToken = (): void => {
+      if (released) return;
+      released = true;
+      jobserver?.release(token);
+    };
     emit({ type: 'node-start', id, reasons: evaluation.reasons, slot, time: Date.now() });
     settings.control?.building(id, evaluation.key!);
     const nodeSettings = nodeSignal ? { ...settings, signal: AbortSignal.any([settings.signal, nodeSignal]) } : settings;
-    const result = await executeNode(node, evaluation, layout, nodeSettings, emit, merges, context, tracker);
+    let result: ExecuteResult;
+    try {
+      result = await executeNode(node, evaluation, layout, nodeSettings, emit, merges, context, tracker, { jobserver, commandsDone: releaseToken });
+    } finally {
+      releaseToken();
+    }
     if (result.kind === 'cancelled') {
       counts.cancelled += 1;
       emit({ type: 'node-cancelled', id, time: Date.now() });
@@ -387,11 +437,15 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     keepGoing: settings.keepGoing,
     signal: settings.signal,
     run: runOne,
+    heavy: { ids: heavy, max: settings.maxHeavy ?? defaultMaxHeavy(settings.jobs) },
+    mayStart: settings.maxPressure ? pressureGate(settings.maxPressure) : undefined,
     onBlocked: (id, blockedBy) => {
       tracker.finish(id);
       counts.skipped += 1;
       emit({ type: 'node-skipped', id, blockedBy, time: Date.now() });
     },
+  }).finally(() => {
+    if (!sharedJobserver) jobserver?.close();
   });
   tracker.finishAll();
   const interrupted = settings.signal.aborted;
@@ -426,6 +480,7 @@ async function executeNode(
   merges: PlaceMergeQueue,
   context: BuildContext,
   tracker: RunTracker,
+  jobs: { jobserver: Jobserver | undefined; commandsDone: () => void },
 ): Promise<ExecuteResult> {
   const started = Date.now();
   const { place } = node;
@@ -454,9 +509,15 @@ async function executeNode(
   for (const [name, value] of Object.entries(node.env)) env[name] = real(value);
   env['HOME'] ??= objDir;
   env['TMPDIR'] = tmpDir;
-  // Parallelism inside a node is not part of the key: it must not change the output.
-  env['MAKEFLAGS'] = `-j${settings.jobs}`;
-  env['CMAKE_BUILD_PARALLEL_LEVEL'] = String(settings.jobs);
+  // Parallelism inside a node is not part of the key (keyInputs reads node.env,
+  // not this copy): it must not change the output. No CMAKE_BUILD_PARALLEL_LEVEL:
+  // `cmake --build` would turn it into a `-jN` that makes make leave the jobserver.
+  if (jobs.jobserver) {
+    env['MAKEFLAGS'] = jobs.jobserver.makeflags(makeNeedsPipeForm(env['PATH'] ?? ''));
+  } else {
+    env['MAKEFLAGS'] = `-j${settings.jobs}`;
+    env['CMAKE_BUILD_PARALLEL_LEVEL'] = String(settings.jobs);
+  }
 
   const missing: string[] = [];
   for (const tool of recipe.tools ?? []) if (!(await findOnPath(tool, env['PATH'] ?? ''))) missing.push(tool);
@@ -493,6 +554,7 @@ async function executeNode(
           logFd: fd,
           timeoutMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
           signal: settings.signal,
+          inheritFds: jobs.jobserver ? [jobs.jobserver.childFd, jobs.jobserver.childFd] : [],
         });
         if (outcome.kind !== 'ok') {
           failedCommand = describeCommand(resolvedCommand);
@@ -524,6 +586,9 @@ async function executeNode(
     };
   }
 
+  // No more commands: the token goes back before the merge, which may wait for
+  // another node of this run (a path changing owners) that needs a token itself.
+  jobs.commandsDone();
   let manifest;
   try {
     manifest = await scanManifest(stageDir);
@@ -589,6 +654,17 @@ async function executeNode(
   }
   await fs.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
   return { kind: 'ok', outputHash, durationMs: Date.now() - started, outputChanged: previous?.outputHash !== outputHash };
+}
+
+export function createJobserver(jobs: number): Jobserver {
+  try {
+    return Jobserver.create(os.tmpdir(), jobs);
+  } catch (error) {
+    throw new EngineError(
+      'JOBSERVER_FAILED',
+      `Could not create the jobserver's named pipe in ${os.tmpdir()}: ${(error as Error).message}. Point TMPDIR at a directory on a file system that allows named pipes (mkfifo), or run with --no-jobserver. Nothing was built.`,
+    );
+  }
 }
 
 export function defaultJobs(): number {

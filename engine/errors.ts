@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'PATCH_FAILED'
   | 'UNSUPPORTED_ARCHIVE'
   | 'STATE_CORRUPT'
-  | 'NOT_BUILT';
+  | 'NOT_BUILT'
+  | 'JOBSERVER_FAILED';
 
 /** Exit status per kind of failure: 2 for problems with the input, 1 for failed work. */
 const EXIT_STATUS: Partial<Record<ErrorCode, number>> = {

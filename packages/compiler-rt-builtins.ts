@@ -4,7 +4,7 @@
  * place's CFLAGS point -resource-dir there, so no link ever reaches for the
  * host's libgcc or the host's compiler-rt. make-rootfs's `make builtins`.
  */
-import { defineRecipe } from 'rootfs-engine';
+import { defineRecipe, withJobserverSlots } from 'rootfs-engine';
 import { rootfsOf } from '../sysroot/place.ts';
 import { llvmSource } from './llvm-source.ts';
 
@@ -72,7 +72,8 @@ export const compilerRtBuiltins = defineRecipe({
         ],
       ];
     },
-    build: (ctx) => ['ninja', '-C', ctx.dirs.obj].join(' '),
+    // ninja 1.11 (Debian 12) is no jobserver client: it gets -j of the tokens free at its start.
+    build: (ctx) => withJobserverSlots((jobs) => `ninja -j${jobs} -C ${ctx.dirs.obj}`),
     install: (ctx) => {
       const facts = rootfsOf(ctx);
       const resourceDir = `${ctx.dirs.dest}/${facts.resourceDirInstallPath}`;

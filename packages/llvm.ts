@@ -16,7 +16,7 @@
  * A full build takes hours on two cores: the recipe is resumable (ninja never
  * trusts a half-written output), so an interrupted build continues where it was.
  */
-import { defineRecipe, type Context } from 'rootfs-engine';
+import { defineRecipe, withJobserverSlots, type Context } from 'rootfs-engine';
 import { rootfsOf } from '../sysroot/place.ts';
 import { LLVM_VERSION, llvmSource } from './llvm-source.ts';
 
@@ -137,7 +137,9 @@ export const llvm = defineRecipe({
   resumable: true,
   phases: {
     configure: (ctx) => [['cmake', '-G', 'Ninja', '-S', `${ctx.dirs.src}/llvm`, '-B', ctx.dirs.obj, ...cmakeOptions(ctx)]],
-    build: (ctx) => `ninja -C ${ctx.dirs.obj}`,
+    // ninja 1.11 (Debian 12) is no jobserver client: it gets -j of the tokens free at
+    // its start (ninja >= 1.13 would read the fifo in MAKEFLAGS itself).
+    build: (ctx) => withJobserverSlots((jobs) => `ninja -j${jobs} -C ${ctx.dirs.obj}`),
     install: (ctx) => `DESTDIR=${ctx.dirs.dest} ninja -C ${ctx.dirs.obj} install`,
   },
 });

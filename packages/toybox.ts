@@ -4,7 +4,7 @@
  * tree, so the build gets a private copy (make-rootfs's pkg_copy).
  */
 import { readFileSync } from 'node:fs';
-import { defineRecipe } from 'rootfs-engine';
+import { defineRecipe, withJobserverSlots } from 'rootfs-engine';
 
 // Read at load time and written by the configure phase, so the fragment's content
 // (not only its path) is part of the node key.
@@ -41,8 +41,10 @@ export const toybox = defineRecipe({
       ['sh', '-c', 'printf "%s" "$1" > config.fragment', 'sh', configFragment],
       `make -C ${ctx.dirs.src} defconfig KCONFIG_ALLCONFIG=${ctx.dirs.obj}/config.fragment`,
     ],
-    // An empty TARGET: toybox's build misreads the variable when it is set.
-    build: (ctx) => `make -C ${ctx.dirs.src} toybox TARGET=`,
+    // An empty TARGET: toybox's build misreads the variable when it is set. Its
+    // scripts/make.sh runs $CPUS compilers itself (default nproc+1), not through
+    // make's jobserver: CPUS is the number of tokens it could take.
+    build: (ctx) => withJobserverSlots((jobs) => `CPUS=${jobs} make -C ${ctx.dirs.src} toybox TARGET=`),
     install: (ctx) => [
       `make -C ${ctx.dirs.src} install_flat PREFIX=${ctx.dirs.dest}/usr/bin TARGET=`,
       // With CONFIG_SH, toybox's shell also answers to "bash" and install_flat links

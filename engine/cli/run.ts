@@ -14,9 +14,14 @@ import { acquireLock } from '../store/lock.ts';
 import { openSession, resolveGoals, type GlobalOptions, type Session } from './session.ts';
 import { printPlan } from './plan.ts';
 import { checkOffline, fetchAll } from './fetch.ts';
+import { parsePressureLimits, type PressureLimits } from '../schedule/pressure.ts';
 
 export interface RunOptions extends GlobalOptions {
   jobs?: string;
+  maxHeavy?: string;
+  maxPressure?: string;
+  /** commander's --no-jobserver */
+  jobserver?: boolean;
   keepGoing?: boolean;
   dryRun?: boolean;
   verbose?: boolean;
@@ -61,10 +66,26 @@ export function logCommandLine(options: GlobalOptions, id: string, phase: string
   return words.map(shellWord).join(' ');
 }
 
+function parseMaxHeavy(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new EngineError('USAGE', `--max-heavy wants a whole number of at least 1, not "${value}".`);
+  return count;
+}
+
+function parseMaxPressure(value: string | undefined): PressureLimits | undefined {
+  if (value === undefined) return undefined;
+  const limits = parsePressureLimits(value);
+  if (typeof limits === 'string') throw new EngineError('USAGE', `--max-pressure: ${limits}.`);
+  return limits;
+}
+
 export async function runCommand(goals: string[], options: RunOptions): Promise<number> {
   const jobs = parseJobs(options.jobs);
   const progressMode = parseProgressMode(options.progress);
   if (options.quiet && options.verbose) throw new EngineError('USAGE', '--quiet and --verbose contradict each other: choose one.');
+  const maxHeavy = parseMaxHeavy(options.maxHeavy);
+  const maxPressure = parseMaxPressure(options.maxPressure);
   const session = await openSession(options);
   const resolved = await resolveGoals(session, goals);
   if (options.dryRun) return printPlan(session, resolved);
@@ -127,6 +148,9 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
     const result = await buildGraph(resolved, session.context, {
       layout: session.layout,
       jobs,
+      maxHeavy,
+      maxPressure,
+      jobserver: options.jobserver !== false,
       keepGoing: options.keepGoing === true,
       signal: controller.signal,
       onEvent: emit,

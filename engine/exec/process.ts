@@ -15,6 +15,8 @@ export interface RunCommandOptions {
   logFd: number;
   timeoutMs?: number;
   signal: AbortSignal;
+  /** Open fds the command inherits as fds 3, 4, ... (the jobserver pipe). */
+  inheritFds?: readonly number[];
 }
 
 export type CommandOutcome =
@@ -60,9 +62,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandOut
     detached: true,
     cleanup: false,
     reject: false,
-    stdin: 'ignore',
-    stdout: logTarget,
-    stderr: logTarget,
+    stdio: ['ignore', logTarget, logTarget, ...((options.inheritFds ?? []) as unknown as 'inherit'[])],
   });
   const pgid = child.pid;
   if (pgid !== undefined) liveGroups.add(pgid);

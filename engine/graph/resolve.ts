@@ -238,8 +238,9 @@ export async function resolveGraph(options: ResolveOptions): Promise<ResolvedGra
   const nodes = new Map<NodeId, ResolvedNode>();
   const graph: Graph = new graphlib.Graph({ directed: true });
   const queue: Array<{ id: NodeId; requestedBy?: ResolvedNode }> = goals.map((id) => ({ id }));
-  while (queue.length > 0) {
-    const { id, requestedBy } = queue.shift()!;
+  // An index, not shift(): shift is linear, and this queue holds every node.
+  for (let next = 0; next < queue.length; next++) {
+    const { id, requestedBy } = queue[next]!;
     if (nodes.has(id)) continue;
     const { recipe: recipeName, place: placeName } = parseNodeRef(id, defaultPlaceOf(config));
     const recipe = recipes.get(recipeName);

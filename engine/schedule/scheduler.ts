@@ -20,6 +20,17 @@ export interface ScheduleInput<Id extends string> {
   run: (id: Id, slot: number) => Promise<NodeOutcome>;
   /** Told when a node will not run because a dependency failed. */
   onBlocked?: (id: Id, blockedBy: Id) => void;
+  /**
+   * Nodes that must not run together beyond `max` at once (memory-hungry ones,
+   * e.g. LLVM). A heavy node that finds `max` heavy nodes running waits, and
+   * lighter ready nodes go ahead of it.
+   */
+  heavy?: { ids: ReadonlySet<Id>; max: number };
+  /**
+   * Asked before a node starts; while it resolves false (e.g. the system is under
+   * memory or CPU pressure) no new node starts, unless none is running.
+   */
+  mayStart?: () => boolean;
 }
 
 export interface ScheduleResult<Id extends string> {
@@ -71,6 +82,13 @@ export async function schedule<Id extends string>(input: ScheduleInput<Id>): Pro
   const queue = new PQueue({ concurrency: Math.max(1, input.concurrency) });
   const freeSlots: number[] = Array.from({ length: Math.max(1, input.concurrency) }, (_, i) => input.concurrency - 1 - i);
   let stopped = false;
+  const heavyIds = input.heavy?.ids ?? new Set<Id>();
+  const maxHeavy = Math.max(1, input.heavy?.max ?? Number.POSITIVE_INFINITY);
+  let runningHeavy = 0;
+  let running = 0;
+  /** Ready nodes held back (heavy limit or pressure), started again when a node ends. */
+  const deferred: Id[] = [];
+  let retryTimer: NodeJS.Timeout | undefined;
 
   const block = (id: Id, cause: Id): void => {
     const stack: Id[] = [id];
@@ -87,14 +105,26 @@ export async function schedule<Id extends string>(input: ScheduleInput<Id>): Pro
     void queue.add(
       async () => {
         if (stopped || signal.aborted) return;
+        const heavy = heavyIds.has(id);
+        if ((heavy && runningHeavy >= maxHeavy) || (running > 0 && input.mayStart && !input.mayStart())) {
+          deferred.push(id);
+          // Pressure eases without any node ending: look again shortly.
+          if (!(heavy && runningHeavy >= maxHeavy)) retryTimer ??= setTimeout(retryDeferred, 250);
+          return;
+        }
         const slot = freeSlots.pop() ?? 0;
         let outcome: NodeOutcome;
+        running += 1;
+        if (heavy) runningHeavy += 1;
         try {
           outcome = await input.run(id, slot);
         } finally {
           freeSlots.push(slot);
+          running -= 1;
+          if (heavy) runningHeavy -= 1;
         }
         outcomes.set(id, outcome);
+        if (deferred.length > 0 && !stopped) enqueueAll(deferred.splice(0));
         if (outcome === 'ok') {
           const ready: Id[] = [];
           for (const next of dependents.get(id) ?? []) {
@@ -122,13 +152,26 @@ export async function schedule<Id extends string>(input: ScheduleInput<Id>): Pro
     for (const id of ids) enqueue(id);
   };
 
+  const retryDeferred = (): void => {
+    retryTimer = undefined;
+    if (!stopped && !signal.aborted && deferred.length > 0) enqueueAll(deferred.splice(0));
+  };
+
   const onAbort = (): void => {
     stopped = true;
     queue.clear();
   };
   signal.addEventListener('abort', onAbort, { once: true });
   enqueueAll([...waiting].filter(([, count]) => count === 0).map(([id]) => id));
-  await queue.onIdle();
+  // Deferred nodes wait for a running one to end (or the pressure timer); the
+  // queue can be idle in between.
+  while (true) {
+    await queue.onIdle();
+    if (deferred.length === 0 || stopped || signal.aborted) break;
+    if (retryTimer === undefined) retryDeferred();
+    else await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (retryTimer) clearTimeout(retryTimer);
   signal.removeEventListener('abort', onAbort);
   for (const id of deps.keys()) if (!outcomes.has(id)) outcomes.set(id, 'not-started');
   return { outcomes };

@@ -22,7 +22,8 @@
  */
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import { BuildContext, PlaceMergeQueue, buildGraph, planGraph, type BuildResult, type NodeControl } from '../build.ts';
+import { BuildContext, PlaceMergeQueue, buildGraph, createJobserver, planGraph, type BuildResult, type NodeControl } from '../build.ts';
+import type { Jobserver } from '../exec/jobserver.ts';
 import { isEngineError } from '../errors.ts';
 import type { EngineEvent } from '../events.ts';
 import type { NodeId } from '../graph/node-id.ts';
@@ -101,6 +102,7 @@ export class WatchSession {
   private last: LastResult = { text: 'none yet', ok: true };
   private readonly ignore: (file: string) => boolean;
   private closed = false;
+  private jobserver: Jobserver | undefined;
   private configBroken = false;
   private starting: Promise<void> = Promise.resolve();
 
@@ -148,6 +150,8 @@ export class WatchSession {
     await this.watcher?.close();
     await this.processing.catch(() => undefined);
     await Promise.all([...this.runs].map((run) => run.done));
+    this.jobserver?.close();
+    this.jobserver = undefined;
   }
 
   /** Whether a path is one of the watched files, a directory holding one, or inside a tree. */
@@ -297,6 +301,9 @@ export class WatchSession {
       },
       sourceOptions: { distfilesDir: options.distfilesDir, mirrors: generation.config.mirrors ?? [], offline: false, allowHttp: options.allowHttp },
       control: this.control(run),
+      // One token pool for every run of the session: runs overlap when an edit
+      // supersedes one, and make under either must share --jobs.
+      jobserver: (this.jobserver ??= createJobserver(options.jobs)),
     });
   }
 
