@@ -29,6 +29,8 @@ export interface TargetInfo {
   qemuUser: string;
   /** Debian architecture name (linux-image packages, dpkg --add-architecture). */
   debianArch: string;
+  /** Platform of its OCI images (image config and index; GOARCH names, arm adds a variant). */
+  oci: { architecture: string; variant?: string };
   /** How to boot an image of this target under qemu's system emulation. */
   boot: {
     qemu: string;
@@ -53,6 +55,7 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'x86_64', cpu: 'x86_64' },
     qemuUser: 'qemu-x86_64-static',
     debianArch: 'amd64',
+    oci: { architecture: 'amd64' },
     boot: { qemu: 'qemu-system-x86_64', machine: [], console: 'ttyS0', kernelPackage: 'linux-image-amd64' },
   },
   'i386-linux-musl': {
@@ -69,6 +72,7 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'x86', cpu: 'i686' },
     qemuUser: 'qemu-i386-static',
     debianArch: 'i386',
+    oci: { architecture: '386' },
     boot: { qemu: 'qemu-system-i386', machine: [], console: 'ttyS0', kernelPackage: 'linux-image-686' },
   },
   'armv7-linux-musleabihf': {
@@ -85,6 +89,7 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'arm', cpu: 'armv7' },
     qemuUser: 'qemu-arm-static',
     debianArch: 'armhf',
+    oci: { architecture: 'arm', variant: 'v7' },
     boot: { qemu: 'qemu-system-arm', machine: ['-M', 'virt', '-cpu', 'cortex-a15'], console: 'ttyAMA0', kernelPackage: 'linux-image-armmp' },
   },
   'aarch64-linux-musl': {
@@ -100,6 +105,7 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'aarch64', cpu: 'aarch64' },
     qemuUser: 'qemu-aarch64-static',
     debianArch: 'arm64',
+    oci: { architecture: 'arm64', variant: 'v8' },
     boot: { qemu: 'qemu-system-aarch64', machine: ['-M', 'virt', '-cpu', 'cortex-a53'], console: 'ttyAMA0', kernelPackage: 'linux-image-arm64' },
   },
 };

@@ -26,6 +26,8 @@ type Graph = InstanceType<typeof graphlib.Graph>;
 export interface ResolvedPlace {
   definition: PlaceDefinition;
   name: string;
+  /** The options the place was resolved with; recipes see them as ctx.options. */
+  options?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ResolvedNode {
@@ -74,7 +76,7 @@ export async function resolvePlace(config: Config, name: string, request: PlaceR
     const hint = known.length > 0 ? ` Known places: ${known.join(', ')}.` : '';
     throw new EngineError('UNKNOWN_PLACE', `Unknown place or target "${name}".${hint} Check --target or the @place part of the node name.`);
   }
-  return { definition, name };
+  return { definition, name, options: request.options };
 }
 
 function normalizeCommands(result: unknown): Command[] {
@@ -103,6 +105,7 @@ function makeContext(recipe: Recipe, place: ResolvedPlace, buildType: string): C
     }),
     env: Object.freeze(env),
     buildType,
+    options: Object.freeze({ ...(place.options ?? {}) }),
   });
 }
 
