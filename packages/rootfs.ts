@@ -47,7 +47,7 @@ function formatsOf(ctx: Context, fallback: readonly ImageFormat[]): ImageFormat[
     if (formats.length === 0) throw new Error('no format given');
     return formats;
   } catch (error) {
-    throw new EngineError('USAGE', `--image ${spec}: ${(error as Error).message}. Give a comma-separated list, e.g. --image cpio,oci.`);
+    throw new EngineError('USAGE', `--image ${spec}: ${(error as Error).message.replace(/\.$/, '')}. Give a comma-separated list, e.g. --image cpio,oci.`);
   }
 }
 

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import graphlib from '@dagrejs/graphlib';
 import { closest } from 'fastest-levenshtein';
-import { EngineError } from '../errors.ts';
+import { EngineError, isEngineError } from '../errors.ts';
 import {
   PHASES,
   type Command,
@@ -120,6 +120,8 @@ function describeRecipe(recipe: Recipe): string {
 export function resolveNode(recipe: Recipe, place: ResolvedPlace, buildType: string, withBase = true): ResolvedNode {
   const context = makeContext(recipe, place, buildType);
   const fail = (what: string, error: unknown): never => {
+    // A recipe that refuses a run option (ctx.options) says so itself: the user fixes the line, not the recipe.
+    if (isEngineError(error) && error.code === 'USAGE') throw error;
     throw new EngineError(
       'CONFIG_INVALID',
       `Recipe ${describeRecipe(recipe)} failed while resolving ${what} for ${place.name}: ${(error as Error).message ?? String(error)}. Fix the recipe; nothing was built.`,
