@@ -24,6 +24,6 @@ apt-get install -y --no-install-recommends -o Acquire::Retries=3 \
   xz-utils bzip2 zstd unzip gzip cpio openssl \
   clang-19 lld-19 llvm-19 libclang-rt-19-dev \
   bison flex bc rsync cmake ninja-build python3 \
-  qemu-user-static qemu-system-x86 qemu-system-arm e2fsprogs
+  qemu-user-static qemu-system-x86 qemu-system-arm e2fsprogs skopeo
 
 bash "$here/apt-sources.sh"

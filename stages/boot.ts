@@ -1,8 +1,10 @@
 /**
- * `rootfs-engine boot --target T`: start a target's image in qemu's system
- * emulator with the serial console on this terminal. The kernel is the user's
- * (--kernel) or Debian's for the target's architecture, fetched with apt-get
- * download into build/kernels/ (only /boot/vmlinuz-* is kept).
+ * `rootfs-engine boot --target T [--image cpio|ext4]`: start a target's image in qemu's
+ * system emulator with the serial console on this terminal. The kernel is the user's
+ * (--kernel) or Debian's for the target's architecture, fetched with apt-get download
+ * into build/kernels/ (its vmlinuz, and the modules an ext4 root needs). The cpio image
+ * boots as the initramfs; the ext4 image as a virtio disk, through an initramfs that
+ * loads those modules (boot-initramfs.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
