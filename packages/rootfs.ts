@@ -7,6 +7,9 @@
  * builds are identical. `--image cpio,oci` and `--image-size MiB` (options the config
  * declares with rootfsOptions()) choose formats and the ext4 size for a run.
  */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineRecipe, EngineError, type Context, type OptionDefinition, type Recipe } from 'rootfs-engine';
 import { rootfsOf } from '../sysroot/place.ts';
@@ -14,6 +17,18 @@ import { TARGET_PACKAGES } from '../stages/goals.ts';
 import { IMAGE_FORMATS, parseImageFormats, type ImageFormat } from '../sysroot/image/index.ts';
 
 const imageCli = fileURLToPath(new URL('../sysroot/image/cli.ts', import.meta.url));
+
+/**
+ * The writers' own code, as a digest in the recipe's env (so in the node key): a change
+ * to how an image is written rebuilds the images, as a change to a recipe would.
+ */
+function imageWriterDigest(): string {
+  const dir = path.dirname(imageCli);
+  const hash = createHash('sha256');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) hash.update(`${file}\0`).update(readFileSync(path.join(dir, file)));
+  return hash.digest('hex').slice(0, 16);
+}
+const IMAGE_WRITER_DIGEST = imageWriterDigest();
 const tsxLoader = import.meta.resolve('tsx');
 
 export interface RootfsImageOptions {
@@ -73,6 +88,7 @@ export function rootfsImage(options: RootfsImageOptions = {}): Recipe {
     source: { path: options.skeleton ?? fileURLToPath(new URL('./files/rootfs/etc', import.meta.url)) },
     deps: [...(options.packages ?? TARGET_PACKAGES)],
     tools: ['node', 'mke2fs', 'debugfs'],
+    env: { ROOTFS_IMAGE_WRITER: IMAGE_WRITER_DIGEST },
     phases: {
       build: (ctx) => {
         const facts = rootfsOf(ctx);
