@@ -124,7 +124,7 @@ export function bootCommand(): CommandDefinition {
       const userKernel = typeof options['kernel'] === 'string' ? path.resolve(options['kernel']) : undefined;
       const debian = userKernel ? undefined : await debianKernel(target, buildDir);
       const kernel = userKernel ?? debian!.kernel;
-      const extra = typeof options['append'] === 'string' ? [options['append']] : [];
+      const extra = [...(target.boot.append ?? []), ...(typeof options['append'] === 'string' ? [options['append']] : [])];
       const common = [...target.boot.machine, '-m', String(options['memory'] ?? '256'), '-nographic', '-no-reboot', '-kernel', kernel];
       let args: string[];
       if (format === 'cpio') {

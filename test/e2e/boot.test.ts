@@ -1,9 +1,9 @@
 /**
  * Root filesystem images: built from the target's packages in every format (cpio,
  * ext4, tar, OCI), byte-reproducible, checked with e2fsck/debugfs and skopeo, and
- * booted under qemu in software emulation with Debian's kernels: the cpio image as
- * initramfs on every target, the ext4 image as a virtio disk (through an initramfs
- * that loads Debian's modules) on x86_64. A test-only boot script
+ * booted under qemu in software emulation with Debian's kernels, on every target
+ * (x86_64, aarch64, i386, armv7): the cpio image as initramfs, and the ext4 image as
+ * a virtio disk (through an initramfs that loads Debian's modules). A test-only boot script
  * (fixtures/boot-test) prints markers, runs bash and toybox, and powers the machine
  * off; a boot that hangs is killed and fails with its log.
  */
@@ -14,10 +14,18 @@ import { createHash } from 'node:crypto';
 import { execa } from 'execa';
 import { E2E_BUILD, engine, hasCommand } from '../helpers/e2e.ts';
 import { makeProject, REPO, type TestProject } from '../helpers/project.ts';
+import { targetInfo } from '../../sysroot/targets.ts';
 
 const IMAGE = 'rootfs-boottest';
 
 const SOURCE_DATE_EPOCH = 1700000000;
+/** What `uname -m` says in each target's guest. */
+const UNAME: Readonly<Record<string, string>> = {
+  'x86_64-linux-musl': 'x86_64',
+  'aarch64-linux-musl': 'aarch64',
+  'i386-linux-musl': 'i686',
+  'armv7-linux-musleabihf': 'armv7l',
+};
 const haveSkopeo = await hasCommand('skopeo');
 
 /** The digest of a file, or of every file of a directory (the OCI layout) by relative path. */
@@ -43,7 +51,7 @@ async function bootAndCheck(project: TestProject, triple: string, format: 'cpio'
   const console = `${boot.stdout}\n${boot.stderr}`;
   process.stdout.write(`boot ${triple} (${format}): ${((Date.now() - started) / 1000).toFixed(1)} s to power-off\n`);
   expect(boot.exitCode, console).toBe(0);
-  expect(console).toContain(`BOOT-MARKER arch=${triple.split('-')[0]} init=`);
+  expect(console).toContain(`BOOT-MARKER arch=${UNAME[triple]} init=`);
   expect(console).toContain('BASH-OK 3 5.2.37');
   expect(console).toContain('TOYBOX-OK 3 x /etc/passwd');
   return console;
@@ -69,7 +77,7 @@ export default defineConfig({ recipes: [...allRecipes, image], places: rootfsPla
     await project.remove();
   });
 
-  for (const triple of ['x86_64-linux-musl', 'aarch64-linux-musl']) {
+  for (const triple of Object.keys(UNAME)) {
     it(`builds reproducible images for ${triple} and boots them`, async () => {
       const build = await engine(['run', IMAGE, '--target', triple, '--toolchain', 'host'], project.dir);
       expect(build.exitCode, `${build.stdout}\n${build.stderr}`).toBe(0);
@@ -96,11 +104,12 @@ export default defineConfig({ recipes: [...allRecipes, image], places: rootfsPla
       for (const name of ['usr', 'etc', 'dev', 'proc', 'sys', 'tmp', 'run', 'root']) expect(root).toMatch(new RegExp(`\\s${name}\\s*$`, 'm'));
 
       // The OCI layout, as skopeo reads it.
-      const oci = JSON.parse(await fs.readFile(path.join(images, 'oci', 'index.json'), 'utf8')) as { manifests: Array<{ platform: { architecture: string } }> };
-      const arch = triple.startsWith('x86_64') ? 'amd64' : 'arm64';
-      expect(oci.manifests[0]!.platform.architecture).toBe(arch);
+      const oci = JSON.parse(await fs.readFile(path.join(images, 'oci', 'index.json'), 'utf8')) as { manifests: Array<{ platform: { architecture: string; variant?: string } }> };
+      const { architecture: arch, variant } = targetInfo(triple).oci;
+      expect(oci.manifests[0]!.platform).toEqual({ architecture: arch, os: 'linux', ...(variant ? { variant } : {}) });
       if (haveSkopeo) {
-        const inspect = await execa('skopeo', ['inspect', '--override-arch', arch, `oci:${path.join(images, 'oci')}:latest`]);
+        const override = ['--override-arch', arch, ...(variant ? ['--override-variant', variant] : [])];
+        const inspect = await execa('skopeo', ['inspect', ...override, `oci:${path.join(images, 'oci')}:latest`]);
         const info = JSON.parse(String(inspect.stdout)) as { Architecture: string; Created: string; Layers: string[] };
         expect(info.Architecture).toBe(arch);
         expect(info.Created).toBe(new Date(SOURCE_DATE_EPOCH * 1000).toISOString().replace('.000Z', 'Z'));
@@ -109,10 +118,8 @@ export default defineConfig({ recipes: [...allRecipes, image], places: rootfsPla
 
       const console = await bootAndCheck(project, triple, 'cpio');
       expect(console).toMatch(/ROOT-MOUNT rootfs \/ rootfs/);
-      if (triple.startsWith('x86_64')) {
-        // The same system from the ext4 image on a virtio disk.
-        expect(await bootAndCheck(project, triple, 'ext4')).toMatch(/ROOT-MOUNT \/dev\/vda \/ ext4 rw/);
-      }
+      // The same system from the ext4 image on a virtio disk.
+      expect(await bootAndCheck(project, triple, 'ext4')).toMatch(/ROOT-MOUNT \/dev\/vda \/ ext4 rw/);
     });
   }
 
