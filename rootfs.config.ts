@@ -1,12 +1,13 @@
 // rootfs-engine's own config: every recipe of packages/, the stages and targets
 // of stages/, and their goals. A user's config looks the same (see docs/).
 import { defineConfig } from 'rootfs-engine';
-import { allRecipes, bootCommand, rootfsGoals, rootfsPlaces, shellCommand } from 'rootfs-engine/packages';
+import { allRecipes, bootCommand, rootfsGoals, rootfsOptions, rootfsPlaces, shellCommand } from 'rootfs-engine/packages';
 
 export default defineConfig({
   recipes: allRecipes,
   places: rootfsPlaces(),
   defaultPlace: 'x86_64-linux-musl',
   goals: rootfsGoals(),
+  options: rootfsOptions(),
   commands: { boot: bootCommand(), shell: shellCommand() },
 });

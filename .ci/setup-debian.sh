@@ -16,8 +16,8 @@ fi
 # An index that fails to download (a mirror mid-sync, a foreign architecture's
 # security index) must not stop us: apt-get install below fails clearly if a
 # package we need is really missing.
-# Boot tests download Debian's arm64 kernel package.
-dpkg --add-architecture arm64
+# Boot tests download Debian's kernel packages of the targets' architectures.
+for arch in arm64 armhf i386; do dpkg --add-architecture "$arch"; done
 apt-get update -o Acquire::Retries=3 || echo "setup-debian.sh: apt-get update reported errors; going on with the package lists it has" >&2
 apt-get install -y --no-install-recommends -o Acquire::Retries=3 \
   ca-certificates gcc libc6-dev make patch file \
@@ -25,6 +25,6 @@ apt-get install -y --no-install-recommends -o Acquire::Retries=3 \
   clang-19 lld-19 llvm-19 libclang-rt-19-dev \
   bison flex bc rsync cmake ninja-build python3 \
   qemu-user-static qemu-system-x86 qemu-system-arm e2fsprogs meson \
-  chromium zsh
+  chromium zsh skopeo
 
 bash "$here/apt-sources.sh"

@@ -10,6 +10,7 @@ export {
   type Command,
   type CommandContext,
   type CommandDefinition,
+  type OptionDefinition,
   type Config,
   type ConfigInput,
   type Context,

@@ -107,6 +107,13 @@ export interface Context {
   readonly env: Readonly<Record<string, string>>;
   /** Build configuration name (Release, Debug, ...) chosen for the run. */
   readonly buildType: string;
+  /**
+   * The run's options, as places get them (PlaceRequest.options): the engine's
+   * (`toolchain`, `target`, `buildType`) and the ones the config declares (`image`...),
+   * by name; undefined when not given. A recipe that reads one puts it in its
+   * commands, which makes it part of the node key.
+   */
+  readonly options: Readonly<Record<string, string | undefined>>;
 }
 
 export interface RecipeInput {
@@ -266,6 +273,16 @@ export interface GoalDefinition {
   nodes: (request: PlaceRequest & { place: string }) => readonly DepRef[];
 }
 
+/**
+ * An option a config adds to the command line (`image` -> `--image <value>`), for
+ * every command; its value reaches places (PlaceRequest.options) and recipes
+ * (ctx.options) under its name.
+ */
+export interface OptionDefinition {
+  description: string;
+  default?: string;
+}
+
 /** What a config-provided command is given when it runs. */
 export interface CommandContext {
   /** Positional arguments after the command name. */
@@ -306,6 +323,8 @@ export interface ConfigInput {
   mirrors?: readonly string[];
   /** Extra CLI commands (name -> definition). */
   commands?: Readonly<Record<string, CommandDefinition>>;
+  /** Extra CLI options (name -> definition), given to places and recipes. */
+  options?: Readonly<Record<string, OptionDefinition>>;
 }
 
 export interface Config extends Readonly<ConfigInput> {

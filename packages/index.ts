@@ -11,9 +11,9 @@ import { llvm } from './llvm.ts';
 import { bash } from './bash.ts';
 import { libuev } from './libuev.ts';
 import { libite } from './libite.ts';
-import { rootfs, rootfsImage, type RootfsImageOptions } from './rootfs.ts';
+import { rootfs, rootfsImage, rootfsOptions, type RootfsImageOptions } from './rootfs.ts';
 
-export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs, rootfsImage, type RootfsImageOptions };
+export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs, rootfsImage, rootfsOptions, type RootfsImageOptions };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';

@@ -29,6 +29,8 @@ export interface TargetInfo {
   qemuUser: string;
   /** Debian architecture name (linux-image packages, dpkg --add-architecture). */
   debianArch: string;
+  /** Platform of its OCI images (image config and index; GOARCH names, arm adds a variant). */
+  oci: { architecture: string; variant?: string };
   /** How to boot an image of this target under qemu's system emulation. */
   boot: {
     qemu: string;
@@ -36,6 +38,8 @@ export interface TargetInfo {
     console: string;
     /** Debian's kernel metapackage for this architecture (boot tests use Debian's kernels). */
     kernelPackage: string;
+    /** Kernel command line the architecture needs under qemu's software emulation. */
+    append?: readonly string[];
   };
 }
 
@@ -53,7 +57,10 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'x86_64', cpu: 'x86_64' },
     qemuUser: 'qemu-x86_64-static',
     debianArch: 'amd64',
-    boot: { qemu: 'qemu-system-x86_64', machine: [], console: 'ttyS0', kernelPackage: 'linux-image-amd64' },
+    oci: { architecture: 'amd64' },
+    // no_timer_check: the kernel's IO-APIC timer test misfires when emulation is starved
+    // of CPU ("IO-APIC + timer doesn't work!" panics, seen on a loaded 2-core machine).
+    boot: { qemu: 'qemu-system-x86_64', machine: [], console: 'ttyS0', kernelPackage: 'linux-image-amd64', append: ['no_timer_check'] },
   },
   'i386-linux-musl': {
     triple: 'i386-linux-musl',
@@ -69,7 +76,8 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'x86', cpu: 'i686' },
     qemuUser: 'qemu-i386-static',
     debianArch: 'i386',
-    boot: { qemu: 'qemu-system-i386', machine: [], console: 'ttyS0', kernelPackage: 'linux-image-686' },
+    oci: { architecture: '386' },
+    boot: { qemu: 'qemu-system-i386', machine: [], console: 'ttyS0', kernelPackage: 'linux-image-686', append: ['no_timer_check'] },
   },
   'armv7-linux-musleabihf': {
     triple: 'armv7-linux-musleabihf',
@@ -85,7 +93,9 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'arm', cpu: 'armv7' },
     qemuUser: 'qemu-arm-static',
     debianArch: 'armhf',
-    boot: { qemu: 'qemu-system-arm', machine: ['-M', 'virt', '-cpu', 'cortex-a15'], console: 'ttyAMA0', kernelPackage: 'linux-image-armmp' },
+    oci: { architecture: 'arm', variant: 'v7' },
+    // highmem=off: a 32-bit kernel cannot reach virt's PCIe ECAM above 4 GiB, and without PCI no virtio disk.
+    boot: { qemu: 'qemu-system-arm', machine: ['-M', 'virt,highmem=off', '-cpu', 'cortex-a15'], console: 'ttyAMA0', kernelPackage: 'linux-image-armmp' },
   },
   'aarch64-linux-musl': {
     triple: 'aarch64-linux-musl',
@@ -100,6 +110,7 @@ export const TARGETS: Readonly<Record<string, TargetInfo>> = {
     meson: { cpuFamily: 'aarch64', cpu: 'aarch64' },
     qemuUser: 'qemu-aarch64-static',
     debianArch: 'arm64',
+    oci: { architecture: 'arm64', variant: 'v8' },
     boot: { qemu: 'qemu-system-aarch64', machine: ['-M', 'virt', '-cpu', 'cortex-a53'], console: 'ttyAMA0', kernelPackage: 'linux-image-arm64' },
   },
 };

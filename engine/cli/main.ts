@@ -36,6 +36,31 @@ function commandName(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** The config named by -C/--config on the line, or found from the working directory. */
+function explicitConfig(argv: readonly string[]): string | undefined {
+  const configIndex = argv.findIndex((a) => a === '-C' || a === '--config');
+  return configIndex >= 0 ? argv[configIndex + 1] : undefined;
+}
+
+/**
+ * Options a config adds (`--image`, ...), global like --toolchain: places and recipes
+ * get their values (see runOptions). Without a usable config there are none, and the
+ * command itself reports what is wrong with the config.
+ */
+async function addConfigOptions(program: Command, argv: readonly string[]): Promise<void> {
+  let session;
+  try {
+    session = await openSession({ config: explicitConfig(argv) });
+  } catch {
+    return;
+  }
+  for (const [name, definition] of Object.entries(session.config.options ?? {})) {
+    if (program.options.some((o) => o.long === `--${name}`)) continue;
+    program.option(`--${name} <value>`, definition.description, definition.default);
+    VALUE_OPTIONS.add(`--${name}`);
+  }
+}
+
 /**
  * Commands a config adds (`boot`, ...). The config is loaded only when the command
  * named on the line is not one of the engine's own.
@@ -235,6 +260,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const debug = argv.includes('--debug');
   try {
+    await addConfigOptions(program, argv);
     await addConfigCommands(program, argv, globals, (value) => {
       status = value;
     });

@@ -40,12 +40,28 @@ export async function openSession(options: GlobalOptions, cwd = process.cwd()): 
   return { config, layout, context: new BuildContext(layout, distfilesDir), options, distfilesDir };
 }
 
+/** commander's property for `--name-with-dashes`. */
+export function optionAttribute(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** The options places and recipes get: the engine's and the config's declared ones, by name. */
+export function runOptions(session: Session): Record<string, string | undefined> {
+  const given = session.options as Readonly<Record<string, unknown>>;
+  const declared: Record<string, string | undefined> = {};
+  for (const [name, definition] of Object.entries(session.config.options ?? {})) {
+    const value = given[optionAttribute(name)];
+    declared[name] = typeof value === 'string' ? value : definition.default;
+  }
+  return { ...declared, toolchain: session.options.toolchain, target: session.options.target };
+}
+
 export function resolveGoals(session: Session, goals: readonly string[]): Promise<ResolvedGraph> {
   return resolveGraph({
     config: session.config,
     goals,
     target: session.options.target,
     buildType: session.options.buildType,
-    options: { toolchain: session.options.toolchain, target: session.options.target },
+    options: runOptions(session),
   });
 }

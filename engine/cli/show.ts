@@ -4,7 +4,7 @@ import { defaultPlaceOf, placeRequest, resolveSingle } from '../graph/resolve.ts
 import { substituteTokens } from '../layout.ts';
 import { isPathSource, PHASES, type Command } from '../recipe.ts';
 import { closest } from 'fastest-levenshtein';
-import { openSession, type GlobalOptions } from './session.ts';
+import { openSession, runOptions, type GlobalOptions } from './session.ts';
 import { localTreeOf } from '../rebuild/source-inputs.ts';
 
 function render(command: Command): string {
@@ -21,7 +21,7 @@ export async function showCommand(name: string, options: GlobalOptions): Promise
     throw new EngineError('UNKNOWN_NODE', `No recipe is named "${recipeName}".${hint} Run \`rootfs-engine list\`.`);
   }
   const buildType = options.buildType ?? 'Release';
-  const request = placeRequest({ toolchain: options.toolchain, target: options.target, buildType });
+  const request = placeRequest({ ...runOptions(session), buildType });
   const node = await resolveSingle(config, recipe, placeName!, request, buildType);
   const place = node.place;
   // Where ctx.dirs.src will point: a private copy in the object dir, the local tree, or the shared extracted tree.

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import graphlib from '@dagrejs/graphlib';
 import { closest } from 'fastest-levenshtein';
-import { EngineError } from '../errors.ts';
+import { EngineError, isEngineError } from '../errors.ts';
 import {
   PHASES,
   type Command,
@@ -26,6 +26,8 @@ type Graph = InstanceType<typeof graphlib.Graph>;
 export interface ResolvedPlace {
   definition: PlaceDefinition;
   name: string;
+  /** The options the place was resolved with; recipes see them as ctx.options. */
+  options?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ResolvedNode {
@@ -76,7 +78,7 @@ export async function resolvePlace(config: Config, name: string, request: PlaceR
     const hint = known.length > 0 ? ` Known places: ${known.join(', ')}.` : '';
     throw new EngineError('UNKNOWN_PLACE', `Unknown place or target "${name}".${hint} Check --target or the @place part of the node name.`);
   }
-  return { definition, name };
+  return { definition, name, options: request.options };
 }
 
 function normalizeCommands(result: unknown): Command[] {
@@ -105,6 +107,7 @@ function makeContext(recipe: Recipe, place: ResolvedPlace, buildType: string): C
     }),
     env: Object.freeze(env),
     buildType,
+    options: Object.freeze({ ...(place.options ?? {}) }),
   });
 }
 
@@ -119,6 +122,8 @@ function describeRecipe(recipe: Recipe): string {
 export function resolveNode(recipe: Recipe, place: ResolvedPlace, buildType: string, withBase = true): ResolvedNode {
   const context = makeContext(recipe, place, buildType);
   const fail = (what: string, error: unknown): never => {
+    // A recipe that refuses a run option (ctx.options) says so itself: the user fixes the line, not the recipe.
+    if (isEngineError(error) && error.code === 'USAGE') throw error;
     throw new EngineError(
       'CONFIG_INVALID',
       `Recipe ${describeRecipe(recipe)} failed while resolving ${what} for ${place.name}: ${(error as Error).message ?? String(error)}. Fix the recipe; nothing was built.`,

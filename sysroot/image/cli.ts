@@ -3,11 +3,13 @@
  * command (and its arguments are part of the node key):
  *
  *   node --import tsx sysroot/image/cli.ts --out DIR --skeleton DIR --work DIR \
- *        --images DIR --formats cpio,ext4,tar --mtime EPOCH [--ext4-size MiB]
+ *        --images DIR --formats cpio,ext4,tar,oci --mtime EPOCH [--ext4-size MiB]
+ *        [--oci-platform ARCH[/VARIANT]]
  */
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { assembleRootfs, parseImageFormats, writeImages } from './index.ts';
+import { assembleRootfs, IMAGE_FILES, IMAGE_FORMATS, parseImageFormats, parseOciPlatform, writeImages } from './index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     formats: { type: 'string', default: 'cpio,ext4,tar' },
     mtime: { type: 'string', default: '1700000000' },
     'ext4-size': { type: 'string' },
+    'oci-platform': { type: 'string' },
   },
 });
 
@@ -31,8 +34,14 @@ function required(name: 'out' | 'work' | 'images'): string {
 }
 
 const mtime = Number(values.mtime);
+const formats = parseImageFormats(values.formats ?? '');
+// The images directory holds what this build asked for, never an older build's other formats.
+for (const format of IMAGE_FORMATS) {
+  if (!formats.includes(format)) await rm(path.join(required('images'), IMAGE_FILES[format]), { recursive: true, force: true });
+}
 const root = await assembleRootfs({ outDir: required('out'), dest: path.join(required('work'), 'rootfs'), skeleton: values.skeleton });
-const written = await writeImages(root, required('images'), parseImageFormats(values.formats ?? ''), mtime, {
+const written = await writeImages(root, required('images'), formats, mtime, {
   ...(values['ext4-size'] ? { ext4SizeMiB: Number(values['ext4-size']) } : {}),
+  ...(values['oci-platform'] ? { ociPlatform: parseOciPlatform(values['oci-platform']) } : {}),
 });
 for (const [format, file] of Object.entries(written)) process.stdout.write(`${format}: ${file}\n`);

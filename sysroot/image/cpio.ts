@@ -156,7 +156,7 @@ export async function writeCpioNewc(root: string, file: string, opts: CpioOption
 }
 
 /** Pins the gzip header bytes zlib leaves to the build (OS) and checks MTIME is 0. */
-async function fixGzipHeader(file: string): Promise<void> {
+export async function fixGzipHeader(file: string): Promise<void> {
   const fh = await open(file, 'r+');
   try {
     const head = Buffer.alloc(10);

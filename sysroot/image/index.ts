@@ -7,22 +7,25 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeCpioNewc } from './cpio.ts';
 import { writeExt4 } from './ext4.ts';
+import { writeOciLayout, type OciPlatform } from './oci.ts';
 import { writeTar } from './tar.ts';
 import { CONSOLE_DEVICE, type DeviceEntry } from './walk.ts';
 
 export { assembleRootfs, DEFAULT_EXCLUDES, DEFAULT_MODES, makeExcluder, type AssembleOptions } from './tree.ts';
 export { writeCpioNewc, cpioNewcStream, newcHeader, type CpioOptions } from './cpio.ts';
-export { writeTar, type TarOptions } from './tar.ts';
+export { writeTar, tarChunks, type TarOptions } from './tar.ts';
+export { writeOciLayout, parseOciPlatform, DEFAULT_OCI_REF, OCI_MEDIA_TYPES, type OciDescriptor, type OciOptions, type OciPlatform } from './oci.ts';
 export { writeExt4, contentFootprint, contentUuids, defaultExt4SizeMiB, findE2fsTool, type Ext4Options } from './ext4.ts';
 export { CONSOLE_DEVICE, comparePaths, walkTree, type DeviceEntry, type TreeEntry } from './walk.ts';
 
-export const IMAGE_FORMATS = ['cpio', 'ext4', 'tar'] as const;
+export const IMAGE_FORMATS = ['cpio', 'ext4', 'tar', 'oci'] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
 export const IMAGE_FILES: Readonly<Record<ImageFormat, string>> = {
   cpio: 'rootfs.cpio.gz',
   ext4: 'rootfs.ext4',
   tar: 'rootfs.tar',
+  oci: 'oci',
 };
 
 export interface WriteImagesOptions {
@@ -34,6 +37,8 @@ export interface WriteImagesOptions {
    */
   devices?: readonly DeviceEntry[];
   ext4SizeMiB?: number;
+  /** Platform of the OCI image; required for the oci format. */
+  ociPlatform?: OciPlatform;
 }
 
 /** Checks a user's format list (e.g. from `--image cpio,ext4`). */
@@ -68,6 +73,10 @@ export async function writeImages(
         break;
       case 'tar':
         await writeTar(root, file, { mtime });
+        break;
+      case 'oci':
+        if (!opts.ociPlatform) throw new Error('the oci format needs the image platform (architecture, variant)');
+        await writeOciLayout(root, file, { mtime, platform: opts.ociPlatform });
         break;
     }
     written[format] = file;

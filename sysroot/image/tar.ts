@@ -74,7 +74,7 @@ function encodeHeader(data: HeaderData): Buffer[] {
   return [pax, block];
 }
 
-async function* tarStream(entries: readonly TreeEntry[], mtimeSeconds: number): AsyncGenerator<Buffer> {
+export async function* tarStream(entries: readonly TreeEntry[], mtimeSeconds: number): AsyncGenerator<Buffer> {
   const mtime = new Date(mtimeSeconds * 1000);
   for (const e of entries) {
     if (e.path === '.') continue;
@@ -98,6 +98,12 @@ async function* tarStream(entries: readonly TreeEntry[], mtimeSeconds: number): 
     if (p) yield Buffer.alloc(p);
   }
   yield Buffer.alloc(2 * BLOCK);
+}
+
+/** The archive of `root` as a stream of chunks (for writers that transform it, e.g. OCI layers). */
+export async function tarChunks(root: string, opts: TarOptions): Promise<AsyncGenerator<Buffer>> {
+  checkMtime(opts.mtime);
+  return tarStream(await walkTree(root, opts.extraEntries ?? []), opts.mtime);
 }
 
 /** Writes `root` as a reproducible tar archive to `file`, atomically. */

@@ -1,20 +1,60 @@
 /**
- * Root filesystem images: built from the target's packages, byte-reproducible,
- * and booted under qemu in software emulation with Debian's kernels. A test-only
- * boot script (fixtures/boot-test) prints markers, runs bash and toybox, and
- * powers the machine off; a boot that hangs is killed and fails with its log.
+ * Root filesystem images: built from the target's packages in every format (cpio,
+ * ext4, tar, OCI), byte-reproducible, checked with e2fsck/debugfs and skopeo, and
+ * booted under qemu in software emulation with Debian's kernels, on every target
+ * (x86_64, aarch64, i386, armv7): the cpio image as initramfs, and the ext4 image as
+ * a virtio disk (through an initramfs that loads Debian's modules). A test-only boot script
+ * (fixtures/boot-test) prints markers, runs bash and toybox, and powers the machine
+ * off; a boot that hangs is killed and fails with its log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { E2E_BUILD, engine } from '../helpers/e2e.ts';
+import { execa } from 'execa';
+import { E2E_BUILD, engine, hasCommand } from '../helpers/e2e.ts';
 import { makeProject, REPO, type TestProject } from '../helpers/project.ts';
+import { targetInfo } from '../../sysroot/targets.ts';
 
 const IMAGE = 'rootfs-boottest';
 
+const SOURCE_DATE_EPOCH = 1700000000;
+/** What `uname -m` says in each target's guest. */
+const UNAME: Readonly<Record<string, string>> = {
+  'x86_64-linux-musl': 'x86_64',
+  'aarch64-linux-musl': 'aarch64',
+  'i386-linux-musl': 'i686',
+  'armv7-linux-musleabihf': 'armv7l',
+};
+const haveSkopeo = await hasCommand('skopeo');
+
+/** The digest of a file, or of every file of a directory (the OCI layout) by relative path. */
 async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(file)).digest('hex');
+  const hash = createHash('sha256');
+  if ((await fs.stat(file)).isDirectory()) {
+    for (const entry of (await fs.readdir(file, { recursive: true })).sort()) {
+      const full = path.join(file, entry);
+      if ((await fs.stat(full)).isFile()) hash.update(`${entry}\0`).update(await fs.readFile(full));
+    }
+  } else hash.update(await fs.readFile(file));
+  return hash.digest('hex');
+}
+
+async function debugfs(image: string, request: string): Promise<string> {
+  return String((await execa('/usr/sbin/debugfs', ['-R', request, image], { reject: false })).stdout);
+}
+
+/** Boots one image and checks what the test script reports; prints the time to power-off. */
+async function bootAndCheck(project: TestProject, triple: string, format: 'cpio' | 'ext4'): Promise<string> {
+  const started = Date.now();
+  const boot = await engine(['boot', '--target', triple, '--rootfs', IMAGE, '--image', format], project.dir, 240_000);
+  const console = `${boot.stdout}\n${boot.stderr}`;
+  process.stdout.write(`boot ${triple} (${format}): ${((Date.now() - started) / 1000).toFixed(1)} s to power-off\n`);
+  expect(boot.exitCode, console).toBe(0);
+  expect(console).toContain(`BOOT-MARKER arch=${UNAME[triple]} init=`);
+  expect(console).toContain('BASH-OK 3 5.2.37');
+  expect(console).toContain('TOYBOX-OK 3 x /etc/passwd');
+  return console;
 }
 
 describe.sequential('rootfs images and boot', { timeout: 30 * 60_000 }, () => {
@@ -27,9 +67,9 @@ describe.sequential('rootfs images and boot', { timeout: 30 * 60_000 }, () => {
     await project.write(
       'rootfs.config.ts',
       `import { defineConfig } from 'rootfs-engine';
-import { allRecipes, bootCommand, rootfsGoals, rootfsImage, rootfsPlaces } from 'rootfs-engine/packages';
+import { allRecipes, bootCommand, rootfsGoals, rootfsImage, rootfsOptions, rootfsPlaces } from 'rootfs-engine/packages';
 const image = rootfsImage({ name: '${IMAGE}', skeleton: '${project.path('etc')}' });
-export default defineConfig({ recipes: [...allRecipes, image], places: rootfsPlaces(), goals: rootfsGoals(), commands: { boot: bootCommand() } });
+export default defineConfig({ recipes: [...allRecipes, image], places: rootfsPlaces(), goals: rootfsGoals(), options: rootfsOptions(), commands: { boot: bootCommand() } });
 `,
     );
   });
@@ -37,12 +77,12 @@ export default defineConfig({ recipes: [...allRecipes, image], places: rootfsPla
     await project.remove();
   });
 
-  for (const triple of ['x86_64-linux-musl', 'aarch64-linux-musl']) {
+  for (const triple of Object.keys(UNAME)) {
     it(`builds reproducible images for ${triple} and boots them`, async () => {
       const build = await engine(['run', IMAGE, '--target', triple, '--toolchain', 'host'], project.dir);
       expect(build.exitCode, `${build.stdout}\n${build.stderr}`).toBe(0);
       const images = path.join(E2E_BUILD, 'images', triple, IMAGE);
-      const files = ['rootfs.cpio.gz', 'rootfs.ext4', 'rootfs.tar'];
+      const files = ['rootfs.cpio.gz', 'rootfs.ext4', 'rootfs.tar', 'oci'];
       const first = await Promise.all(files.map((f) => sha256(path.join(images, f))));
 
       // From a clean image node again: byte-identical images.
@@ -51,15 +91,47 @@ export default defineConfig({ recipes: [...allRecipes, image], places: rootfsPla
       expect((await engine(['run', IMAGE, '--target', triple, '--toolchain', 'host'], project.dir)).exitCode).toBe(0);
       expect(await Promise.all(files.map((f) => sha256(path.join(images, f))))).toEqual(first);
 
-      const started = Date.now();
-      const boot = await engine(['boot', '--target', triple, '--rootfs', IMAGE], project.dir, 240_000);
-      const console = `${boot.stdout}\n${boot.stderr}`;
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      process.stdout.write(`boot ${triple}: ${seconds} s to power-off\n`);
-      expect(boot.exitCode, console).toBe(0);
-      expect(console).toContain(`BOOT-MARKER arch=${triple.split('-')[0]} init=`);
-      expect(console).toContain('BASH-OK 3 5.2.37');
-      expect(console).toContain('TOYBOX-OK 3 x /etc/passwd');
+      // The ext4 image: consistent, root-owned, SOURCE_DATE_EPOCH times, symlinks kept.
+      const ext4 = path.join(images, 'rootfs.ext4');
+      const fsck = await execa('/usr/sbin/e2fsck', ['-fn', ext4], { reject: false });
+      expect(fsck.exitCode, `${fsck.stdout}\n${fsck.stderr}`).toBe(0);
+      const passwd = await debugfs(ext4, 'stat /etc/passwd');
+      expect(passwd).toMatch(/User:\s+0\s+Group:\s+0/);
+      expect(passwd).toMatch(new RegExp(`mtime: 0x${SOURCE_DATE_EPOCH.toString(16)}`));
+      expect(await debugfs(ext4, 'stat /usr/bin/bash')).toMatch(/Mode:\s+0755/);
+      expect(await debugfs(ext4, 'stat /bin')).toMatch(/Type: symlink[\s\S]*Fast link dest: "usr\/bin"/);
+      const root = await debugfs(ext4, 'ls -l /');
+      for (const name of ['usr', 'etc', 'dev', 'proc', 'sys', 'tmp', 'run', 'root']) expect(root).toMatch(new RegExp(`\\s${name}\\s*$`, 'm'));
+
+      // The OCI layout, as skopeo reads it.
+      const oci = JSON.parse(await fs.readFile(path.join(images, 'oci', 'index.json'), 'utf8')) as { manifests: Array<{ platform: { architecture: string; variant?: string } }> };
+      const { architecture: arch, variant } = targetInfo(triple).oci;
+      expect(oci.manifests[0]!.platform).toEqual({ architecture: arch, os: 'linux', ...(variant ? { variant } : {}) });
+      if (haveSkopeo) {
+        const override = ['--override-arch', arch, ...(variant ? ['--override-variant', variant] : [])];
+        const inspect = await execa('skopeo', ['inspect', ...override, `oci:${path.join(images, 'oci')}:latest`]);
+        const info = JSON.parse(String(inspect.stdout)) as { Architecture: string; Created: string; Layers: string[] };
+        expect(info.Architecture).toBe(arch);
+        expect(info.Created).toBe(new Date(SOURCE_DATE_EPOCH * 1000).toISOString().replace('.000Z', 'Z'));
+        expect(info.Layers).toHaveLength(1);
+      }
+
+      const console = await bootAndCheck(project, triple, 'cpio');
+      expect(console).toMatch(/ROOT-MOUNT rootfs \/ rootfs/);
+      // The same system from the ext4 image on a virtio disk.
+      expect(await bootAndCheck(project, triple, 'ext4')).toMatch(/ROOT-MOUNT \/dev\/vda \/ ext4 rw/);
     });
   }
+
+  it('writes only the formats --image names, with the --image-size given', async () => {
+    const triple = 'x86_64-linux-musl';
+    const run = await engine(['run', IMAGE, '--target', triple, '--toolchain', 'host', '--image', 'cpio,ext4', '--image-size', '48'], project.dir);
+    expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const images = path.join(E2E_BUILD, 'images', triple, IMAGE);
+    expect((await fs.readdir(images)).sort()).toEqual(['rootfs.cpio.gz', 'rootfs.ext4']);
+    expect((await fs.stat(path.join(images, 'rootfs.ext4'))).size).toBe(48 * 1024 * 1024);
+    const bad = await engine(['run', IMAGE, '--target', triple, '--toolchain', 'host', '--image', 'cpio,iso'], project.dir);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--image cpio,iso: unknown image format(s) iso');
+  });
 });

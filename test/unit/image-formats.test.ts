@@ -20,21 +20,23 @@ afterAll(async () => {
 
 describe('writeImages', () => {
   it('parses format lists', () => {
-    expect(IMAGE_FORMATS).toEqual(['cpio', 'ext4', 'tar']);
+    expect(IMAGE_FORMATS).toEqual(['cpio', 'ext4', 'tar', 'oci']);
     expect(parseImageFormats('tar, cpio,tar')).toEqual(['tar', 'cpio']);
-    expect(() => parseImageFormats('cpio,oci')).toThrow(/oci/);
+    expect(() => parseImageFormats('cpio,iso')).toThrow(/unknown image format\(s\) iso/);
   });
 
   it('writes the asked formats under their names; the bootable ones get /dev/console', async () => {
     const out = path.join(dir, 'out');
-    const formats = haveE2fs ? [...IMAGE_FORMATS] : (['cpio', 'tar'] as const);
-    const written = await writeImages(tree, out, formats, MTIME);
+    const formats = haveE2fs ? [...IMAGE_FORMATS] : (['cpio', 'tar', 'oci'] as const);
+    const written = await writeImages(tree, out, formats, MTIME, { ociPlatform: { architecture: 'amd64' } });
     expect((await readdir(out)).sort()).toEqual(formats.map((f) => IMAGE_FILES[f]).sort());
     expect(written.cpio).toBe(path.join(out, 'rootfs.cpio.gz'));
     const cpio = parseNewc(gunzipSync(await readFile(path.join(out, 'rootfs.cpio.gz'))));
     expect(cpio.find((e) => e.name === 'dev/console')?.mode).toBe(0o020600);
     const tarList = (await run('tar', ['-tf', path.join(out, 'rootfs.tar')])).stdout;
     expect(tarList).not.toContain('dev/console');
+    expect(written.oci).toBe(path.join(out, 'oci'));
+    expect(await readdir(path.join(out, 'oci'))).toEqual(['blobs', 'index.json', 'oci-layout']);
     if (haveE2fs) {
       const debugfs = (await run('sh', ['-c', 'command -v debugfs || echo /usr/sbin/debugfs'])).stdout.trim();
       expect((await run(debugfs, ['-R', 'stat /dev/console', path.join(out, 'rootfs.ext4')])).stdout).toMatch(/character special/);
@@ -45,5 +47,9 @@ describe('writeImages', () => {
     const out = path.join(dir, 'only-tar');
     await writeImages(tree, out, ['tar'], MTIME);
     expect(await readdir(out)).toEqual(['rootfs.tar']);
+  });
+
+  it('needs a platform for the OCI image', async () => {
+    await expect(writeImages(tree, path.join(dir, 'oci-only'), ['oci'], MTIME)).rejects.toThrow(/needs the image platform/);
   });
 });
