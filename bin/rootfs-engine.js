@@ -12,6 +12,17 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Node ends a process whose top-level await can never settle with status 13 and no
+// word. For us that means work that waits on itself: say so instead of nothing.
+process.on('exit', (code) => {
+  if (code === 13) {
+    process.stderr.write(
+      'rootfs-engine: internal error: the engine stopped with work still waiting and nothing left to run it (a scheduling deadlock). ' +
+        'What was built so far is kept; running the same command again usually goes on. Please report it with the output of the run and `--debug`.\n',
+    );
+  }
+});
+
 registerEsm();
 registerCjs();
 const { main } = await import('../engine/cli/main.ts');

@@ -21,7 +21,7 @@ import { PHASES, type Command, type PhaseName } from './recipe.ts';
 import { keyInputs, keyOf } from './rebuild/key.ts';
 import { diffInputs, type NotFreshReason } from './rebuild/reasons.ts';
 import { SourceInputCache } from './rebuild/source-inputs.ts';
-import { schedule, type NodeOutcome } from './schedule/scheduler.ts';
+import { schedule, type IdleWait, type NodeOutcome } from './schedule/scheduler.ts';
 import { runCommand } from './exec/process.ts';
 import { findOnPath } from './exec/host-tools.ts';
 import { Jobserver, makeNeedsPipeForm } from './exec/jobserver.ts';
@@ -357,17 +357,17 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   const jobserver = sharedJobserver ?? (settings.jobserver === false ? undefined : createJobserver(settings.jobs));
   emit({ type: 'run-start', total: order.length, jobs: settings.jobs, goals: resolved.goals, time: Date.now() });
 
-  const runOne = async (id: NodeId, slot: number): Promise<NodeOutcome> => {
+  const runOne = async (id: NodeId, slot: number, idle: IdleWait): Promise<NodeOutcome> => {
     try {
       const control = settings.control;
-      if (!control) return await runTracked(id, slot, undefined);
+      if (!control) return await runTracked(id, slot, undefined, idle);
       const nodeSignal = await control.claim(id);
       try {
         if (!nodeSignal) {
           counts.skipped += 1;
           return 'cancelled';
         }
-        return await runTracked(id, slot, nodeSignal);
+        return await runTracked(id, slot, nodeSignal, idle);
       } finally {
         control.release(id);
       }
@@ -376,7 +376,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     }
   };
 
-  const runTracked = async (id: NodeId, slot: number, nodeSignal: AbortSignal | undefined): Promise<NodeOutcome> => {
+  const runTracked = async (id: NodeId, slot: number, nodeSignal: AbortSignal | undefined, idle: IdleWait): Promise<NodeOutcome> => {
     const node = resolved.nodes.get(id)!;
     const fail = (phase: NodeFailure['phase'], message: string, logFile: string | undefined, tail: string[]): NodeOutcome => {
       failures.push({ id, phase, message, logFile, tail });
@@ -414,7 +414,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     const nodeSettings = nodeSignal ? { ...settings, signal: AbortSignal.any([settings.signal, nodeSignal]) } : settings;
     let result: ExecuteResult;
     try {
-      result = await executeNode(node, evaluation, layout, nodeSettings, emit, merges, context, tracker, { jobserver, commandsDone: releaseToken });
+      result = await executeNode(node, evaluation, layout, nodeSettings, emit, merges, context, tracker, { jobserver, commandsDone: releaseToken, idle });
     } finally {
       releaseToken();
     }
@@ -480,7 +480,7 @@ async function executeNode(
   merges: PlaceMergeQueue,
   context: BuildContext,
   tracker: RunTracker,
-  jobs: { jobserver: Jobserver | undefined; commandsDone: () => void },
+  jobs: { jobserver: Jobserver | undefined; commandsDone: () => void; idle: IdleWait },
 ): Promise<ExecuteResult> {
   const started = Date.now();
   const { place } = node;
@@ -622,7 +622,8 @@ async function executeNode(
       const conflicts = findConflicts(node.id, manifest, await merges.index(place.name));
       const owners = tracker.ownersToAwait(node.id, conflicts.map((c) => c.owner));
       if (owners.length === 0) break;
-      await tracker.await(node.id, owners);
+      // Idle: the owner may not have started yet, and needs a place in the pool.
+      await jobs.idle(tracker.await(node.id, owners));
     }
     await merges.run(place.name, async () => {
       const index = await merges.index(place.name);

@@ -9,6 +9,14 @@ import PQueue from 'p-queue';
 
 export type NodeOutcome = 'ok' | 'failed' | 'cancelled';
 
+/**
+ * Given to a running node: it wraps a wait during which the node does no work
+ * (waiting for another node to finish first), and lends the node's place in the
+ * pool to others meanwhile. Without it, nodes that all wait for one that has not
+ * started yet would hold every place, and that one could never start.
+ */
+export type IdleWait = <T>(wait: Promise<T>) => Promise<T>;
+
 export interface ScheduleInput<Id extends string> {
   /** Every node to run, with its dependencies (all of them inside this set). */
   deps: ReadonlyMap<Id, readonly Id[]>;
@@ -17,7 +25,7 @@ export interface ScheduleInput<Id extends string> {
   concurrency: number;
   keepGoing: boolean;
   signal: AbortSignal;
-  run: (id: Id, slot: number) => Promise<NodeOutcome>;
+  run: (id: Id, slot: number, idle: IdleWait) => Promise<NodeOutcome>;
   /** Told when a node will not run because a dependency failed. */
   onBlocked?: (id: Id, blockedBy: Id) => void;
   /**
@@ -82,6 +90,27 @@ export async function schedule<Id extends string>(input: ScheduleInput<Id>): Pro
   const queue = new PQueue({ concurrency: Math.max(1, input.concurrency) });
   const freeSlots: number[] = Array.from({ length: Math.max(1, input.concurrency) }, (_, i) => input.concurrency - 1 - i);
   let stopped = false;
+  // Places lent by idle nodes get slot numbers of their own, after the regular ones.
+  let nextLentSlot = Math.max(1, input.concurrency);
+  // Lent places taken back while someone was using them: the next freed slot is dropped.
+  let slotDebt = 0;
+  const releaseSlot = (slot: number): void => {
+    if (slotDebt > 0) slotDebt -= 1;
+    else freeSlots.push(slot);
+  };
+  const idle: IdleWait = async (wait) => {
+    queue.concurrency += 1;
+    freeSlots.push(nextLentSlot++);
+    running -= 1;
+    try {
+      return await wait;
+    } finally {
+      running += 1;
+      if (freeSlots.length > 0) freeSlots.pop();
+      else slotDebt += 1;
+      queue.concurrency -= 1;
+    }
+  };
   const heavyIds = input.heavy?.ids ?? new Set<Id>();
   const maxHeavy = Math.max(1, input.heavy?.max ?? Number.POSITIVE_INFINITY);
   let runningHeavy = 0;
@@ -117,9 +146,9 @@ export async function schedule<Id extends string>(input: ScheduleInput<Id>): Pro
         running += 1;
         if (heavy) runningHeavy += 1;
         try {
-          outcome = await input.run(id, slot);
+          outcome = await input.run(id, slot, idle);
         } finally {
-          freeSlots.push(slot);
+          releaseSlot(slot);
           running -= 1;
           if (heavy) runningHeavy -= 1;
         }

@@ -115,6 +115,38 @@ export default defineConfig({ recipes: [
     expect(await project.read('build/out/host/etc/other')).toBe('old\n');
   });
 
+  it('lends the place of a node that waits for an old owner, so the owner can start (no deadlock)', async () => {
+    project = await makeProject();
+    await project.write(
+      'rootfs.config.ts',
+      shellConfig({
+        gate: [[], 'true'],
+        old: [['gate'], 'mkdir -p $OUT/bin && echo a > $OUT/bin/a && echo b > $OUT/bin/b'],
+        // Recorded as the long ones: the next run starts them first.
+        one: [[], 'sleep 1'],
+        two: [[], 'sleep 1'],
+      }),
+    );
+    expect((await project.cli('run', 'old', 'one', 'two')).exitCode).toBe(0);
+    // Toybox giving grep and cmp to their own packages: `one` and `two` take both
+    // places at once and wait for `old`, which cannot start before `gate` has run.
+    await project.write(
+      'rootfs.config.ts',
+      shellConfig({
+        gate: [[], 'sleep 1'],
+        old: [['gate'], 'mkdir -p $OUT/bin && echo rest > $OUT/bin/rest'],
+        one: [[], 'mkdir -p $OUT/bin && echo one > $OUT/bin/a'],
+        two: [[], 'mkdir -p $OUT/bin && echo two > $OUT/bin/b'],
+      }),
+    );
+    const run = await project.cli('run', 'old', 'one', 'two', '--jobs', '2');
+    expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(builtNodes(run.stdout).sort()).toEqual(['gate@host', 'old@host', 'one@host', 'two@host']);
+    expect(await project.read('build/out/host/bin/a')).toBe('one\n');
+    expect(await project.read('build/out/host/bin/b')).toBe('two\n');
+    expect(await project.read('build/out/host/bin/rest')).toBe('rest\n');
+  });
+
   it('refuses two nodes installing the same path, naming both', async () => {
     project = await makeProject();
     await project.write(
