@@ -11,7 +11,9 @@ import { TARGETS } from '../sysroot/targets.ts';
 const STAGE_PACKAGES: Record<string, readonly string[]> = {
   stage1: ['toybox'],
   stage2: ['toybox'],
-  stage3: ['toybox', 'bash'],
+  // make-rootfs's STAGE3_PKGS, as far as recipes exist (bc is its stage4's; it is here
+  // with the rest of the base set).
+  stage3: ['toybox', 'bash', 'zlib', 'xz', 'make', 'grep', 'm4', 'diffutils', 'bc', 'bison', 'flex', 'pkgconf'],
 };
 
 /** The default package set of a target image (the seed's TARGET_PKGS, as far as recipes exist). */

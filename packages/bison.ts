@@ -1,0 +1,50 @@
+/**
+ * GNU bison (and its yacc wrapper and liby.a). bison runs m4 on its skeletons at
+ * run time: the m4 recipe provides it on the target.
+ *
+ * Built without its manual, from either tarball: Debian's repack (+dfsg) drops
+ * doc/bison.texi (GFDL), which the info rules need; the release binary and data
+ * files are the same either way.
+ */
+import { defineRecipe } from 'rootfs-engine';
+import { configureCommand, removeRmrfPaths } from './autotools.ts';
+
+/** No info manual: its sources are missing from Debian's tarball (RMRF_PATHS would drop it anyway). */
+const NO_INFO = 'INFO_DEPS=';
+
+export const bison = defineRecipe({
+  name: 'bison',
+  version: '3.8.2',
+  license: 'GPL-3.0-or-later WITH Bison-exception-2.2',
+  description: 'GNU bison parser generator',
+  homepage: 'https://www.gnu.org/software/bison/',
+  source: {
+    urls: ['https://ftp.gnu.org/gnu/bison/bison-3.8.2.tar.xz'],
+    sha256: '9bba0214ccf7f1079c5d59210045227bcf619519840ebfa80cd3849cff5a5bf2',
+    // Debian's repack: the GFDL manual sources removed.
+    debian: {
+      package: 'bison',
+      version: '2:3.8.2+dfsg-1',
+      sha256: 'dff8a3c96dd34121828f62a7fa49e1f7765815b89e59f564e8d2a9e71c177be5',
+      topDir: 'bison-3.8.2',
+    },
+  },
+  // configure checks that $M4 is a GNU m4 by running it on the build machine.
+  tools: ['clang', 'make', '/usr/bin/m4'],
+  phases: {
+    configure: (ctx) => [
+      configureCommand(ctx, [
+        // The path bison execs at run time is compiled in from $M4: /usr/bin/m4,
+        // where the m4 recipe installs it on the target (and where the build
+        // machine's GNU m4 is, for configure's check). make-rootfs pins it too.
+        'M4=/usr/bin/m4',
+        '--disable-silent-rules',
+        '--disable-assert',
+        '--disable-nls',
+      ]),
+    ],
+    build: () => [['make', NO_INFO]],
+    check: () => [['make', NO_INFO, 'check']],
+    install: (ctx) => [['make', NO_INFO, 'install', `DESTDIR=${ctx.dirs.dest}`], ...removeRmrfPaths(ctx.dirs.dest)],
+  },
+});
