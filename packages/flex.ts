@@ -24,6 +24,11 @@ export const flex = defineRecipe({
         // The m4 flex execs at run time is compiled in from this path: /usr/bin/m4,
         // where the m4 recipe installs it on the target.
         'ac_cv_path_M4=/usr/bin/m4',
+        // AC_FUNC_MALLOC/REALLOC cannot run their test in cross mode and assume the
+        // worst, which makes flex call rpl_malloc/rpl_realloc that it never defines.
+        // musl's malloc(0) and realloc(p, 0) return non-null pointers.
+        'ac_cv_func_malloc_0_nonnull=yes',
+        'ac_cv_func_realloc_0_nonnull=yes',
         '--disable-silent-rules',
         '--disable-nls',
         '--disable-shared',

@@ -12,8 +12,12 @@ import { configureCommand, removeRmrfPaths } from './autotools.ts';
 
 /** Every file configure generates except doc/Makefile (config.status honours CONFIG_FILES). */
 const CONFIG_FILES = 'build.cfg tests/config-flags.pm Makefile lib/Makefile po/Makefile.in';
-/** No doc/ subdirectory and no make.1 (RMRF_PATHS would drop the manual anyway). */
-const NO_DOCS = ['SUBDIRS=lib po', 'man_MANS='];
+/**
+ * No make.1 (RMRF_PATHS would drop the manual anyway). The top directory's own
+ * targets (`*-am`) are used after lib/ instead of the recursive ones, which would
+ * enter doc/: lib/ holds gnulib, po/ has nothing to do with --disable-nls.
+ */
+const NO_MAN = 'man_MANS=';
 
 export const make = defineRecipe({
   name: 'make',
@@ -50,8 +54,8 @@ export const make = defineRecipe({
         ]),
       ],
     ],
-    build: () => [['make', ...NO_DOCS]],
-    check: () => [['make', ...NO_DOCS, 'check']],
-    install: (ctx) => [['make', ...NO_DOCS, 'install', `DESTDIR=${ctx.dirs.dest}`], ...removeRmrfPaths(ctx.dirs.dest)],
+    build: () => ['make -C lib', ['make', NO_MAN, 'all-am']],
+    check: () => ['make -C lib', ['make', NO_MAN, 'check-am']],
+    install: (ctx) => [['make', NO_MAN, 'install-am', `DESTDIR=${ctx.dirs.dest}`], ...removeRmrfPaths(ctx.dirs.dest)],
   },
 });
