@@ -16,6 +16,15 @@ import { configureCommand, removeRmrfPaths } from './autotools.ts';
  */
 const NO_MANUAL = ['INFO_DEPS=', 'doc='];
 /**
+ * all-local post-processes the info manual (doc/bison.info.bak). `-o` marks it
+ * old so make never tries; -o is not passed down to sub-makes, so it also goes
+ * into AM_MAKEFLAGS, which every recursive call of automake's Makefiles carries.
+ */
+function noInfoPostProcess(src: string): string[] {
+  const skip = `${src}/doc/bison.info.bak`;
+  return ['-o', skip, `AM_MAKEFLAGS=-o ${skip}`];
+}
+/**
  * doc/version.texi's stamp still names doc/bison.texi as a prerequisite. An empty
  * one from 1970 in the build directory, which make's VPATH search finds before the
  * source tree's, satisfies it for either tarball and is older than every stamp.
@@ -53,8 +62,8 @@ export const bison = defineRecipe({
         '--disable-nls',
       ]),
     ],
-    build: () => [OLD_TEXI_STUB, ['make', ...NO_MANUAL]],
-    check: () => [OLD_TEXI_STUB, ['make', ...NO_MANUAL, 'check']],
-    install: (ctx) => [['make', ...NO_MANUAL, 'install', `DESTDIR=${ctx.dirs.dest}`], ...removeRmrfPaths(ctx.dirs.dest)],
+    build: (ctx) => [OLD_TEXI_STUB, ['make', ...NO_MANUAL, ...noInfoPostProcess(ctx.dirs.src)]],
+    check: (ctx) => [OLD_TEXI_STUB, ['make', ...NO_MANUAL, ...noInfoPostProcess(ctx.dirs.src), 'check']],
+    install: (ctx) => [['make', ...NO_MANUAL, ...noInfoPostProcess(ctx.dirs.src), 'install', `DESTDIR=${ctx.dirs.dest}`], ...removeRmrfPaths(ctx.dirs.dest)],
   },
 });

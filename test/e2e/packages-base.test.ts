@@ -173,7 +173,7 @@ describe.sequential('host toolchain: the base set (zlib, xz, make, grep, m4, dif
       expect(diff.stdout).toContain('@@ -1,3 +1,3 @@\n one\n-two\n+2\n three');
       const cmp = await runIn(triple, bin('cmp'), ['old.txt', 'new.txt'], { cwd: work });
       expect(cmp.exitCode).toBe(1);
-      expect(cmp.stdout).toContain('differ: byte 5, line 2');
+      expect(cmp.stdout).toContain('differ: char 5, line 2');
       expect((await fs.lstat(bin('cmp'))).isFile()).toBe(true);
     });
 
