@@ -46,7 +46,12 @@ export const bc = defineRecipe({
           host.ldflags.join(' '),
           ctx.dirs.src,
         ],
-        configureCommand(ctx, ['--disable-silent-rules']),
+        configureCommand(ctx, [
+          '--disable-silent-rules',
+          // The scanner needs no yywrap from a lex library. Without this, configure
+          // links -lfl whenever the flex recipe happens to be in the sysroot first.
+          'ac_cv_lib_lex=none needed',
+        ]),
       ];
     },
     build: () => [
@@ -58,7 +63,9 @@ export const bc = defineRecipe({
       'make -C dc',
     ],
     install: (ctx) => [
-      ['make', '-C', 'bc', ...KEEP_LIBMATH, 'install', `DESTDIR=${ctx.dirs.dest}`],
+      // install-am's own targets, not `install`: that runs them in a sub-make, which
+      // -o does not reach.
+      ['make', '-C', 'bc', ...KEEP_LIBMATH, 'install-exec-am', 'install-data-am', `DESTDIR=${ctx.dirs.dest}`],
       `make -C dc install DESTDIR=${ctx.dirs.dest}`,
       ...removeRmrfPaths(ctx.dirs.dest),
     ],

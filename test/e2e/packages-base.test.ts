@@ -199,7 +199,7 @@ describe.sequential('host toolchain: the base set (zlib, xz, make, grep, m4, dif
       const parser = await fs.readFile(path.join(work, 'sum.c'), 'utf8');
       expect(parser).toContain('Bison implementation for Yacc-like parsers in C');
       expect(parser).toContain('yyparse (void)');
-      expect(parser).toContain('printf("%d\\n", (yyval));');
+      expect(parser).toContain('{ yyval = yyvsp[-1] + yyvsp[0]; printf("%d\\n", yyval); }');
       expect(await fs.readFile(path.join(work, 'sum.h'), 'utf8')).toContain('NUM = 258');
     });
 
