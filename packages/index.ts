@@ -11,9 +11,20 @@ import { llvm } from './llvm.ts';
 import { bash } from './bash.ts';
 import { libuev } from './libuev.ts';
 import { libite } from './libite.ts';
+import { zlib } from './zlib.ts';
+import { xz } from './xz.ts';
+import { make } from './make.ts';
+import { grep } from './grep.ts';
+import { m4 } from './m4.ts';
+import { diffutils } from './diffutils.ts';
+import { bison } from './bison.ts';
+import { flex } from './flex.ts';
+import { pkgconf } from './pkgconf.ts';
+import { bc } from './bc.ts';
 import { rootfs, rootfsImage, rootfsOptions, type RootfsImageOptions } from './rootfs.ts';
 
-export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs, rootfsImage, rootfsOptions, type RootfsImageOptions };
+export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
+  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, rootfsImage, rootfsOptions, type RootfsImageOptions };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -24,4 +35,7 @@ export { TARGETS, targetInfo, type TargetInfo } from '../sysroot/targets.ts';
 export { rootfsPlaces, STAGES, BASE_PACKAGES } from '../stages/places.ts';
 export { rootfsGoals } from '../stages/goals.ts';
 
-export const allRecipes: readonly Recipe[] = [musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs];
+export const allRecipes: readonly Recipe[] = [
+  musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
+  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf,
+];

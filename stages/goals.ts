@@ -11,11 +11,17 @@ import { TARGETS } from '../sysroot/targets.ts';
 const STAGE_PACKAGES: Record<string, readonly string[]> = {
   stage1: ['toybox'],
   stage2: ['toybox'],
-  stage3: ['toybox', 'bash'],
+  // make-rootfs's STAGE3_PKGS, as far as recipes exist (bc is its stage4's; it is here
+  // with the rest of the base set).
+  stage3: ['toybox', 'bash', 'zlib', 'xz', 'make', 'grep', 'm4', 'diffutils', 'bc', 'bison', 'flex', 'pkgconf'],
 };
 
-/** The default package set of a target image (the seed's TARGET_PKGS, as far as recipes exist). */
-export const TARGET_PACKAGES: readonly string[] = ['bash', 'toybox'];
+/**
+ * The default package set of a target image (the seed's TARGET_PKGS, as far as
+ * recipes exist), plus grep and diffutils: toybox leaves grep and cmp to them, and
+ * an image should not lose those commands.
+ */
+export const TARGET_PACKAGES: readonly string[] = ['bash', 'toybox', 'grep', 'diffutils'];
 
 function stageNodes(stage: string, request: PlaceRequest): string[] {
   const index = (STAGES as readonly string[]).indexOf(stage);
