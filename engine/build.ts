@@ -23,10 +23,11 @@ import { diffInputs, type NotFreshReason } from './rebuild/reasons.ts';
 import { SourceInputCache } from './rebuild/source-inputs.ts';
 import { schedule, type NodeOutcome } from './schedule/scheduler.ts';
 import { runCommand } from './exec/process.ts';
-import { outputHashOf, scanManifest, type OutputHash } from './store/manifest.ts';
+import { outputHashOf, scanManifest, type Manifest, type OutputHash } from './store/manifest.ts';
 import { buildOwnershipIndex, findConflicts, mergeIntoOutput, type OwnershipIndex } from './store/merge.ts';
 import { StateStore, STATE_FORMAT, type KeyInputs, type NodeKey, type NodeRecord } from './store/state.ts';
 import { materializeSource } from './source-tree.ts';
+import type { ArtifactCache } from './cache/artifact-cache.ts';
 
 /** Phases `run` executes; `check` runs only when asked for. */
 export const BUILD_PHASES: readonly PhaseName[] = PHASES.filter((p) => p !== 'check');
@@ -41,6 +42,8 @@ export interface BuildSettings {
   onEvent: EventSink;
   /** Options for sources (distfiles dir, mirrors, offline...). */
   sourceOptions: SourceOptionsForBuild;
+  /** The artifact cache (engine/cache/); absent with --no-cache. */
+  cache?: ArtifactCache;
 }
 
 export interface SourceOptionsForBuild {
@@ -306,7 +309,8 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   });
   const outputs = new Map<NodeId, OutputHash>();
   const failures: NodeFailure[] = [];
-  const counts: RunCounts = { total: order.length, fresh: 0, built: 0, failed: 0, skipped: 0, cancelled: 0 };
+  const counts: RunCounts = { total: order.length, fresh: 0, built: 0, restored: 0, failed: 0, skipped: 0, cancelled: 0 };
+  const cacheWrites: Array<Promise<void>> = [];
   const merges = new PlaceMergeQueue(context.state);
   const tracker = new RunTracker(resolved);
   emit({ type: 'run-start', total: order.length, jobs: settings.jobs, goals: resolved.goals, time: Date.now() });
@@ -339,6 +343,22 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       emit({ type: 'node-fresh', id, time: Date.now() });
       return 'ok';
     }
+    // Artifact cache: a stored build of this key is restored instead of built.
+    const cache = settings.cache && node.recipe.cacheable !== false ? settings.cache : undefined;
+    if (cache) {
+      const restoreStarted = Date.now();
+      const stageDir = layout.stageDir(node.place.name, node.recipe.name);
+      const restored = await cache.restore(id, evaluation.key!, stageDir);
+      if (restored) {
+        const timing = { durationMs: restored.buildDurationMs, phaseDurationsMs: restored.phaseDurationsMs ?? {} };
+        const merged = await mergeStaged(node, evaluation, restored.manifest, stageDir, timing, layout, merges, context, tracker);
+        if (merged.kind === 'failed') return fail(merged.phase, merged.message, undefined, []);
+        outputs.set(id, restored.outputHash);
+        counts.restored += 1;
+        emit({ type: 'node-restored', id, from: restored.from, durationMs: Date.now() - restoreStarted, slot, time: Date.now() });
+        return 'ok';
+      }
+    }
     emit({ type: 'node-start', id, reasons: evaluation.reasons, slot, time: Date.now() });
     const result = await executeNode(node, evaluation, layout, settings, emit, merges, context, tracker);
     if (result.kind === 'cancelled') {
@@ -348,6 +368,11 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     }
     if (result.kind === 'failed') return fail(result.phase, result.message, result.logFile, result.tail);
     outputs.set(id, result.outputHash);
+    if (cache) {
+      const stageDir = layout.stageDir(node.place.name, node.recipe.name);
+      // In the background: dependents need not wait for the copy into the cache.
+      cacheWrites.push(cache.store({ id, key: evaluation.key!, stageDir, manifest: result.manifest, outputHash: result.outputHash, durationMs: result.durationMs, phaseDurationsMs: result.phaseDurationsMs }));
+    }
     counts.built += 1;
     emit({ type: 'node-done', id, durationMs: result.durationMs, outputChanged: result.outputChanged, slot, time: Date.now() });
     return 'ok';
@@ -367,6 +392,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     },
   });
   tracker.finishAll();
+  await Promise.all(cacheWrites);
   const interrupted = settings.signal.aborted;
   for (const outcome of outcomes.values()) if (outcome === 'not-started') counts.skipped += 1;
   const ok = !interrupted && failures.length === 0 && counts.cancelled === 0;
@@ -376,7 +402,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
 }
 
 type ExecuteResult =
-  | { kind: 'ok'; outputHash: OutputHash; durationMs: number; outputChanged: boolean }
+  | { kind: 'ok'; outputHash: OutputHash; durationMs: number; outputChanged: boolean; manifest: Manifest; phaseDurationsMs: Record<string, number> }
   | { kind: 'failed'; phase: NodeFailure['phase']; message: string; logFile?: string; tail: string[] }
   | { kind: 'cancelled' };
 
@@ -523,6 +549,37 @@ async function executeNode(
     }
   }
   const outputHash = outputHashOf(manifest);
+  const merged = await mergeStaged(node, evaluation, manifest, stageDir, { durationMs: Date.now() - started, phaseDurationsMs: phaseDurations }, layout, merges, context, tracker);
+  if (merged.kind === 'failed') return merged;
+  await fs.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
+  return {
+    kind: 'ok',
+    outputHash,
+    durationMs: Date.now() - started,
+    outputChanged: evaluation.record?.outputHash !== outputHash,
+    manifest,
+    phaseDurationsMs: phaseDurations,
+  };
+}
+
+/**
+ * Merge a staged install (built, or restored from the artifact cache) into the
+ * place's output tree and write the node's record, in the place's merge queue.
+ */
+async function mergeStaged(
+  node: ResolvedNode,
+  evaluation: NodeEvaluation,
+  manifest: Manifest,
+  stageDir: string,
+  timing: { durationMs: number; phaseDurationsMs: Record<string, number> },
+  layout: Layout,
+  merges: PlaceMergeQueue,
+  context: BuildContext,
+  tracker: RunTracker,
+): Promise<{ kind: 'ok' } | { kind: 'failed'; phase: 'merge'; message: string; tail: string[] }> {
+  const { place, recipe } = node;
+  const key = evaluation.key!;
+  const outputHash = outputHashOf(manifest);
   const previous = evaluation.record;
   try {
     // A path still owned by a node this run is about to rebuild: let that node go first.
@@ -542,7 +599,6 @@ async function executeNode(
         previous: previous?.manifest,
         index,
       });
-      const durationMs = Date.now() - started;
       await context.state.write(place.name, recipe.name, {
         format: STATE_FORMAT,
         id: node.id,
@@ -551,8 +607,8 @@ async function executeNode(
         sourceFiles: evaluation.sourceFiles,
         outputHash,
         manifest,
-        durationMs,
-        phaseDurationsMs: phaseDurations,
+        durationMs: timing.durationMs,
+        phaseDurationsMs: timing.phaseDurationsMs,
         finishedAt: new Date().toISOString(),
       });
     });
@@ -560,8 +616,7 @@ async function executeNode(
     if (error instanceof EngineError) return { kind: 'failed', phase: 'merge', message: error.message, tail: [] };
     return { kind: 'failed', phase: 'merge', message: `Merging ${node.id} into ${layout.outDir(place.name)} failed: ${(error as Error).message}.`, tail: [] };
   }
-  await fs.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
-  return { kind: 'ok', outputHash, durationMs: Date.now() - started, outputChanged: previous?.outputHash !== outputHash };
+  return { kind: 'ok' };
 }
 
 export function defaultJobs(): number {

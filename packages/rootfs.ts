@@ -35,6 +35,9 @@ export function rootfsImage(options: RootfsImageOptions = {}): Recipe {
     source: { path: options.skeleton ?? fileURLToPath(new URL('./files/rootfs/etc', import.meta.url)) },
     deps: [...(options.packages ?? TARGET_PACKAGES)],
     tools: ['node', 'mke2fs', 'debugfs'],
+    // The images are written under build/images/, outside the staged install: the
+    // artifact cache could not restore them.
+    cacheable: false,
     phases: {
       build: (ctx) => {
         const facts = rootfsOf(ctx);

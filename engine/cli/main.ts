@@ -18,7 +18,7 @@ import { openSession, type GlobalOptions } from './session.ts';
 const VERSION = '0.1.0';
 
 /** Global options that take a value, to find the command name in argv. */
-const VALUE_OPTIONS = new Set(['-C', '--config', '-B', '--build-dir', '-t', '--target', '--toolchain', '--build-type', '--distfiles']);
+const VALUE_OPTIONS = new Set(['-C', '--config', '-B', '--build-dir', '-t', '--target', '--toolchain', '--build-type', '--distfiles', '--cache-dir', '--cache-url']);
 
 function commandName(argv: readonly string[]): string | undefined {
   for (let i = 2; i < argv.length; i += 1) {
@@ -84,6 +84,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--distfiles <dir>', 'where downloaded source tarballs live (default: <build root>/src)')
     .option('--offline', 'never use the network; fail at once when a source is missing')
     .option('--allow-http', 'allow plain-HTTP downloads (still verified by SHA-256)')
+    .option('--cache-dir <dir>', 'artifact cache directory (default: $XDG_CACHE_HOME/rootfs-engine/cache)')
+    .option('--cache-url <url>', 'remote artifact cache (Bazel HTTP cache layout: /ac/, /cas/)')
+    .option('--cache-read-only', 'download from the remote cache, never upload')
+    .option('--no-cache', 'neither restore from nor store into the artifact cache')
     .option('--debug', 'show stack traces of errors')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })

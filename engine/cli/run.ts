@@ -4,7 +4,7 @@ import { EngineError } from '../errors.ts';
 import { killAllGroups } from '../exec/process.ts';
 import { acquireLock } from '../store/lock.ts';
 import { plainReporter } from './reporter.ts';
-import { openSession, resolveGoals, type GlobalOptions } from './session.ts';
+import { openCache, openSession, resolveGoals, type GlobalOptions } from './session.ts';
 import { printPlan } from './plan.ts';
 import { checkOffline, fetchAll } from './fetch.ts';
 
@@ -60,6 +60,7 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
         offline: options.offline === true,
         allowHttp: options.allowHttp === true,
       },
+      cache: openCache(session),
     });
     if (result.interrupted) {
       process.stderr.write(

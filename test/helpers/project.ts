@@ -43,8 +43,18 @@ export class TestProject {
   }
 
   /** Start the CLI without waiting (for signals and the lock). */
+  /** The project's own artifact cache (XDG_CACHE_HOME), so tests never share one. */
+  get cacheHome(): string {
+    return path.join(this.dir, '.xdg-cache');
+  }
+
   spawn(args: readonly string[], env: Record<string, string> = {}): ResultPromise {
-    return execa(process.execPath, [CLI, ...args], { cwd: this.dir, reject: false, env: { ...env, NO_COLOR: '1' }, stdin: 'ignore' });
+    return execa(process.execPath, [CLI, ...args], {
+      cwd: this.dir,
+      reject: false,
+      env: { XDG_CACHE_HOME: this.cacheHome, ...env, NO_COLOR: '1' },
+      stdin: 'ignore',
+    });
   }
 
   async cli(...args: string[]): Promise<CliResult> {
