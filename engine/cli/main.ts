@@ -13,6 +13,7 @@ import { listCommand } from './list.ts';
 import { showCommand } from './show.ts';
 import { cleanCommand } from './clean.ts';
 import { fetchCommand } from './fetch.ts';
+import { cacheGcCommand, cacheStatsCommand } from './cache.ts';
 import { openSession, type GlobalOptions } from './session.ts';
 
 const VERSION = '0.1.0';
@@ -154,6 +155,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('[node...]')
     .action(async (nodes: string[], _opts: unknown, command: Command) => {
       status = await cleanCommand(nodes, globals(command));
+    });
+  const cache = program.command('cache').description('inspect and trim the local artifact cache');
+  cache
+    .command('stats')
+    .description('print the number of entries and the size of the cache')
+    .action(async (_opts: unknown, command: Command) => {
+      status = await cacheStatsCommand(globals(command));
+    });
+  cache
+    .command('gc')
+    .description('evict least recently used entries until the cache is under a size')
+    .requiredOption('--max-size <size>', 'size to get under: bytes, or with a unit (500M, 10G)')
+    .action(async (_opts: unknown, command: Command) => {
+      status = await cacheGcCommand(globals(command) as GlobalOptions & { maxSize?: string });
     });
 
   const debug = argv.includes('--debug');
