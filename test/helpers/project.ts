@@ -86,6 +86,11 @@ export function builtNodes(stdout: string): string[] {
   return [...stdout.matchAll(/\] build (\S+):/g)].map((m) => m[1]!).sort();
 }
 
+/** Lines of a run's output that report a node restored from the artifact cache. */
+export function restoredNodes(stdout: string, from: 'local' | 'remote' = 'local'): string[] {
+  return [...stdout.matchAll(new RegExp(`\\] restored\\s+(\\S+) from the ${from} cache`, 'g'))].map((m) => m[1]!).sort();
+}
+
 /** Every file under a directory with its content, for byte-for-byte comparisons. */
 export async function snapshotTree(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};

@@ -2,11 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { builtNodes, makeProject, snapshotTree, type TestProject } from '../helpers/project.ts';
-
-export function restoredNodes(stdout: string, from = 'local'): string[] {
-  return [...stdout.matchAll(new RegExp(`\\] restored\\s+(\\S+) from the ${from} cache`, 'g'))].map((m) => m[1]!).sort();
-}
+import { builtNodes, makeProject, restoredNodes, snapshotTree, type TestProject } from '../helpers/project.ts';
 
 /** The cache's action entries, by node id. */
 async function entries(cacheDir: string): Promise<Map<string, string>> {
