@@ -14,6 +14,7 @@ import { showCommand } from './show.ts';
 import { cleanCommand } from './clean.ts';
 import { fetchCommand } from './fetch.ts';
 import { cacheGcCommand, cacheStatsCommand } from './cache.ts';
+import { verifyCommand, type VerifyOptions } from './verify.ts';
 import { openSession, type GlobalOptions } from './session.ts';
 
 const VERSION = '0.1.0';
@@ -155,6 +156,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('[node...]')
     .action(async (nodes: string[], _opts: unknown, command: Command) => {
       status = await cleanCommand(nodes, globals(command));
+    });
+  program
+    .command('verify')
+    .description('rebuild nodes without the cache in a fresh build root and compare their files with the recorded build')
+    .argument('<node...>')
+    .option('-j, --jobs <n>', 'nodes to run at once (default: number of cores)')
+    .option('--keep', 'keep the temporary build root even when everything is reproducible')
+    .option('-v, --verbose', 'print every node and phase')
+    .action(async (nodes: string[], _opts: unknown, command: Command) => {
+      status = await verifyCommand(nodes, globals(command) as VerifyOptions);
     });
   const cache = program.command('cache').description('inspect and trim the local artifact cache');
   cache

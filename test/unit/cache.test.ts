@@ -136,3 +136,37 @@ describe('the remote cache client', () => {
     }
   });
 });
+
+describe('compareManifests', () => {
+  it('lists content, mode, link target, type, missing and extra differences by path', async () => {
+    const { compareManifests } = await import('../../engine/store/compare.ts');
+    const f = (p: string, hash: string, mode = 0o644, size = 4) => ({ path: p, type: 'file' as const, mode, size, hash: hash as never });
+    const recorded: Manifest = [
+      { path: 'bin', type: 'dir', mode: 0o755 },
+      f('bin/a', 'h1'),
+      f('bin/b', 'h2', 0o755),
+      { path: 'bin/c', type: 'symlink', mode: 0o777, target: 'a' },
+      f('bin/gone', 'h3'),
+      f('bin/kind', 'h4'),
+      f('bin/same', 'h5'),
+    ];
+    const rebuilt: Manifest = [
+      { path: 'bin', type: 'dir', mode: 0o755 },
+      f('bin/a', 'hX', 0o644, 5),
+      f('bin/b', 'h2', 0o644),
+      { path: 'bin/c', type: 'symlink', mode: 0o777, target: 'b' },
+      { path: 'bin/kind', type: 'symlink', mode: 0o777, target: 'same' },
+      f('bin/new', 'h6'),
+      f('bin/same', 'h5'),
+    ];
+    expect(compareManifests(recorded, rebuilt)).toEqual([
+      { path: 'bin/a', what: 'content differs (4 -> 5 bytes)' },
+      { path: 'bin/b', what: 'mode 0755 -> 0644' },
+      { path: 'bin/c', what: 'symlink target a -> b' },
+      { path: 'bin/gone', what: 'missing in the rebuild' },
+      { path: 'bin/kind', what: 'was a file, is a symlink in the rebuild' },
+      { path: 'bin/new', what: 'only in the rebuild' },
+    ]);
+    expect(compareManifests(recorded, recorded)).toEqual([]);
+  });
+});
