@@ -121,10 +121,11 @@ export class RemoteCache {
     }
     // Refused (401, 403, 405...): downloads may still work; stop trying to upload.
     this.uploadsDisabled = true;
-    this.options.warn(
-      `The remote cache ${this.shown} refused an upload (HTTP ${response.status} ${response.statusText}); nothing more is uploaded this run. ` +
-        `Check the server's write permission, or use --cache-read-only for a client that should only download.`,
-    );
+    const hint =
+      response.status === 400 && rel.startsWith('ac/')
+        ? 'bazel-remote refuses entries that are not Bazel ActionResults unless it runs with --disable_http_ac_validation'
+        : "check the server's write permission, or use --cache-read-only for a client that should only download";
+    this.options.warn(`The remote cache ${this.shown} refused an upload of ${rel} (HTTP ${response.status} ${response.statusText}); nothing more is uploaded this run: ${hint}.`);
     return false;
   }
 
