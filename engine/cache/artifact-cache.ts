@@ -179,7 +179,12 @@ export class ArtifactCache {
       this.warn(`Storing ${input.id} in the artifact cache ${this.local.dir} failed (${(error as Error).message}); the build itself is fine.`);
       return;
     }
-    await this.upload(acName, entry);
+    try {
+      await this.upload(acName, entry);
+    } catch (error) {
+      // A blob gone between the local store and the upload (a concurrent gc), say.
+      this.warn(`Uploading ${input.id} to the remote cache failed (${(error as Error).message}); the build itself is fine.`);
+    }
   }
 
   private async upload(acName: Sha256, entry: CacheEntry): Promise<void> {
