@@ -169,6 +169,26 @@ describe('the local artifact cache', () => {
     expect((await entries(cacheDir)).size).toBe(0);
   });
 
+  it('takes writes from two build roots at once', async () => {
+    const shared = path.join(project.dir, 'shared-cache');
+    const other = await makeProject('basic');
+    try {
+      const [one, two] = await Promise.all([project.cli('--cache-dir', shared, 'run', 'all'), other.cli('--cache-dir', shared, 'run', 'all')]);
+      expect(one.exitCode, one.stderr).toBe(0);
+      expect(two.exitCode, two.stderr).toBe(0);
+      expect(one.stderr + two.stderr).toBe('');
+      expect((await entries(shared)).size).toBe(3);
+      expect(await fs.readdir(path.join(shared, 'tmp'))).toEqual([]);
+      expect((await other.cli('clean')).exitCode).toBe(0);
+      const restored = await other.cli('--cache-dir', shared, 'run', 'all');
+      expect(restored.stderr).toBe('');
+      expect(restoredNodes(restored.stdout)).toEqual(['hello@host', 'libgreet@host', 'motd@host']);
+      expect(await snapshotTree(other.path('build/out'))).toEqual(await snapshotTree(project.path('build/out')));
+    } finally {
+      await other.remove();
+    }
+  });
+
   it('takes its directory from the config, and a recipe can opt out', async () => {
     await project.edit('rootfs.config.ts', (text) =>
       text
