@@ -48,7 +48,15 @@ export interface StoreInput {
   phaseDurationsMs?: Record<string, number>;
 }
 
-class CorruptEntry extends Error {}
+/** A restore that found wrong or missing bytes; `blob` is the bad one, if one is to blame. */
+class CorruptEntry extends Error {
+  constructor(
+    message: string,
+    readonly blob?: Sha256,
+  ) {
+    super(message);
+  }
+}
 
 export class ArtifactCache {
   readonly local: LocalCache;
@@ -137,8 +145,7 @@ export class ArtifactCache {
       await fs.mkdir(stageDir, { recursive: true }).catch(() => undefined);
       await this.local.removeEntry(acName).catch(() => undefined);
       if (error instanceof CorruptEntry) {
-        const bad = (error as CorruptEntry & { blob?: Sha256 }).blob;
-        if (bad) await this.local.removeBlob(bad).catch(() => undefined);
+        if (error.blob) await this.local.removeBlob(error.blob).catch(() => undefined);
         this.warn(`The cached build of ${id} is corrupt (${error.message}). The entry was discarded; building ${id}.`);
       } else {
         this.warn(`Restoring ${id} from the artifact cache failed (${(error as Error).message}); building ${id}.`);
@@ -219,10 +226,10 @@ async function materialize(entry: CacheEntry, stageDir: string, local: LocalCach
         await fs.copyFile(blob, target, fsConstants.COPYFILE_FICLONE);
         actual = await sha256File(target);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw Object.assign(new CorruptEntry(`${file.path}: its blob ${sha} is missing`), { blob: sha });
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CorruptEntry(`${file.path}: its blob ${sha} is missing`, sha);
         throw error;
       }
-      if (actual !== sha) throw Object.assign(new CorruptEntry(`${file.path}: blob ${sha} has other content`), { blob: sha });
+      if (actual !== sha) throw new CorruptEntry(`${file.path}: blob ${sha} has other content`, sha);
       await fs.chmod(target, file.mode);
     }
   }
