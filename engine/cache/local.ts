@@ -17,7 +17,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import type { Sha256 } from '../hash.ts';
+import { initHashing, type Sha256 } from '../hash.ts';
 import { blobsOf, parseEntry, type CacheEntry } from './entry.ts';
 import type { NodeKey } from '../store/state.ts';
 
@@ -123,6 +123,8 @@ export class LocalCache {
   /** Every entry with its last use, for gc and stats. Unreadable entries come back as `undefined` entries. */
   async listEntries(): Promise<Array<{ acName: Sha256; file: string; lastUse: number; bytes: number; entry: CacheEntry | undefined }>> {
     const out: Array<{ acName: Sha256; file: string; lastUse: number; bytes: number; entry: CacheEntry | undefined }> = [];
+    // Checking an entry hashes its file list: without this, every entry would look unreadable.
+    await initHashing();
     for (const file of await listTwoLevels(path.join(this.dir, 'ac'))) {
       if (!file.endsWith('.json')) continue;
       const stat = await fs.stat(file).catch(() => undefined);

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { builtNodes, makeProject, restoredNodes, snapshotTree, type TestProject } from '../helpers/project.ts';
+import { builtNodes, CLI, makeProject, restoredNodes, snapshotTree, type TestProject } from '../helpers/project.ts';
 
 /** The cache's action entries, by node id. */
 async function entries(cacheDir: string): Promise<Map<string, string>> {
@@ -144,6 +145,10 @@ describe('the local artifact cache', () => {
 
   it('gc with a limit of 0 empties the cache', async () => {
     expect((await project.cli('run', 'motd')).exitCode).toBe(0);
+    // Outside any project, with --cache-dir: entries are read and kept under the limit.
+    const outside = await execa(process.execPath, [CLI, '--cache-dir', cacheDir, 'cache', 'gc', '--max-size', '1G'], { cwd: os.tmpdir(), reject: false });
+    expect(outside.exitCode, outside.stderr).toBe(0);
+    expect(outside.stdout).toMatch(/evicted 0 entries .* 1 entry left/);
     expect((await project.cli('cache', 'gc', '--max-size', '0')).stdout).toMatch(/evicted 1 entry .* -> 0 B \(limit 0 B\), 0 entries left/);
     const left = (await fs.readdir(cacheDir, { recursive: true })).filter((name) => /[0-9a-f]{64}/.test(name));
     expect(left).toEqual([]);
