@@ -16,9 +16,7 @@ fi
 # An index that fails to download (a mirror mid-sync, a foreign architecture's
 # security index) must not stop us: apt-get install below fails clearly if a
 # package we need is really missing.
-# Boot tests download Debian's arm64 kernel package. nginx (with its WebDAV module) is
-# the remote artifact cache of test/integration/remote-cache-nginx.test.ts, which
-# starts its own instance on 127.0.0.1.
+# Boot tests download Debian's arm64 kernel package.
 dpkg --add-architecture arm64
 apt-get update -o Acquire::Retries=3 || echo "setup-debian.sh: apt-get update reported errors; going on with the package lists it has" >&2
 apt-get install -y --no-install-recommends -o Acquire::Retries=3 \
@@ -26,7 +24,11 @@ apt-get install -y --no-install-recommends -o Acquire::Retries=3 \
   xz-utils bzip2 zstd unzip gzip cpio openssl \
   clang-19 lld-19 llvm-19 libclang-rt-19-dev \
   bison flex bc rsync cmake ninja-build python3 \
-  qemu-user-static qemu-system-x86 qemu-system-arm e2fsprogs \
-  nginx
+  qemu-user-static qemu-system-x86 qemu-system-arm e2fsprogs
 
 bash "$here/apt-sources.sh"
+
+# nginx (its WebDAV module takes PUT) is the remote artifact cache of
+# test/integration/remote-cache-nginx.test.ts, which starts its own instance on
+# 127.0.0.1; the system service the package may start is not used.
+apt-get install -y --no-install-recommends -o Acquire::Retries=3 nginx
