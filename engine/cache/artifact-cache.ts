@@ -63,6 +63,8 @@ export class ArtifactCache {
   readonly remote: RemoteCache | undefined;
   private readonly warn: (message: string) => void;
   private readonly bypass: ReadonlySet<string>;
+  /** Set after a local write failed (a full disk, a read-only directory): one warning per run. */
+  private storeFailed = false;
 
   constructor(options: ArtifactCacheOptions) {
     this.local = new LocalCache(options.dir);
@@ -156,7 +158,7 @@ export class ArtifactCache {
 
   /** Keep a successful build. Failures are warnings: the build itself succeeded. */
   async store(input: StoreInput): Promise<void> {
-    if (!this.covers(input.id)) return;
+    if (!this.covers(input.id) || this.storeFailed) return;
     const acName = acNameOf(input.key);
     let entry: CacheEntry;
     try {
@@ -183,7 +185,10 @@ export class ArtifactCache {
       if (outputHashOf(manifestOf(entry)) !== input.outputHash) return;
       await this.local.writeEntry(acName, entry);
     } catch (error) {
-      this.warn(`Storing ${input.id} in the artifact cache ${this.local.dir} failed (${(error as Error).message}); the build itself is fine.`);
+      // Stores run concurrently: only the first failure speaks.
+      if (this.storeFailed) return;
+      this.storeFailed = true;
+      this.warn(`Storing ${input.id} in the artifact cache ${this.local.dir} failed (${(error as Error).message}); the build itself is fine. Nothing more is stored this run.`);
       return;
     }
     try {

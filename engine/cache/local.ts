@@ -59,7 +59,7 @@ export class LocalCache {
   /** The raw entry text, or undefined when there is none. */
   async readEntryText(acName: Sha256): Promise<string | undefined> {
     return fs.readFile(this.entryFile(acName), 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
       throw error;
     });
   }

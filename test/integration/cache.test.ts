@@ -194,6 +194,16 @@ describe('the local artifact cache', () => {
     }
   });
 
+  it('builds with one warning when the cache cannot be written', async () => {
+    await project.write('not-a-dir', 'a file where the cache should be\n');
+    const run = await project.cli('--cache-dir', project.path('not-a-dir'), 'run', 'all');
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(builtNodes(run.stdout)).toEqual(['hello@host', 'libgreet@host', 'motd@host']);
+    const warnings = run.stderr.split('\n').filter((line) => line.startsWith('warning:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/Storing \S+ in the artifact cache .*not-a-dir failed .*Nothing more is stored this run\./);
+  });
+
   it('takes its directory from the config, and a recipe can opt out', async () => {
     await project.edit('rootfs.config.ts', (text) =>
       text
