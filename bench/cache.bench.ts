@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const noop = await cli('run', ...args.runOptions, ...goals);
 
   const restored = new Map<string, number>();
-  for (const match of restore.stdout.matchAll(/\] restored\s+(\S+) from the local cache \(([\d.]+) s\)/g)) restored.set(match[1]!, Number(match[2]) * 1000);
+  for (const match of restore.stdout.matchAll(/\] restored\s+(\S+) \(from the local cache, ([\d.]+) s\)/g)) restored.set(match[1]!, Number(match[2]) * 1000);
   process.stdout.write(`machine: ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; goals: ${goals.join(' ')} ${args.runOptions.join(' ')}\n`);
   process.stdout.write(`cache: ${stats.stdout.trim().replace(/^.*?: /, '')}\n\n`);
   process.stdout.write(`${'node'.padEnd(40)} ${'build s'.padStart(9)} ${'restore s'.padStart(10)}\n`);

@@ -33,7 +33,7 @@ export function plainReporter(write: (line: string) => void, verbose = false): (
         break;
       case 'node-restored':
         done += 1;
-        write(`${progress()} restored  ${event.id} from the ${event.from} cache (${(event.durationMs / 1000).toFixed(1)} s)`);
+        write(`${progress()} restored  ${event.id} (from the ${event.from} cache, ${(event.durationMs / 1000).toFixed(1)} s)`);
         break;
       case 'node-failed':
         done += 1;
@@ -49,7 +49,7 @@ export function plainReporter(write: (line: string) => void, verbose = false): (
         const c = event.counts;
         write(
           `${event.ok ? 'Done' : event.interrupted ? 'Interrupted' : 'Failed'} in ${(event.durationMs / 1000).toFixed(1)} s: ` +
-            `${c.built} built, ${c.fresh} up to date, ${c.restored} restored, ${c.failed} failed, ${c.skipped} skipped${c.cancelled ? `, ${c.cancelled} cancelled` : ''}`,
+            `${c.built} built${c.restored ? `, ${c.restored} restored` : ''}, ${c.fresh} up to date, ${c.failed} failed, ${c.skipped} skipped${c.cancelled ? `, ${c.cancelled} cancelled` : ''}`,
         );
         break;
       }

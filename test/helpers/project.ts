@@ -88,7 +88,7 @@ export function builtNodes(stdout: string): string[] {
 
 /** Lines of a run's output that report a node restored from the artifact cache. */
 export function restoredNodes(stdout: string, from: 'local' | 'remote' = 'local'): string[] {
-  return [...stdout.matchAll(new RegExp(`\\] restored\\s+(\\S+) from the ${from} cache`, 'g'))].map((m) => m[1]!).sort();
+  return [...stdout.matchAll(new RegExp(`\\] restored\\s+(\\S+) \\(from the ${from} cache`, 'g'))].map((m) => m[1]!).sort();
 }
 
 /** Every file under a directory with its content, for byte-for-byte comparisons. */

@@ -37,7 +37,7 @@ describe('verify', () => {
     expect(verify.exitCode, verify.stdout + verify.stderr).toBe(0);
     // The verified nodes really build; their dependency comes from the cache.
     expect(builtNodes(verify.stdout)).toEqual(['hello@host', 'motd@host']);
-    expect(verify.stdout).toMatch(/restored\s+libgreet@host from the local cache/);
+    expect(verify.stdout).toMatch(/restored\s+libgreet@host \(from the local cache/);
     expect(verify.stdout).toMatch(/hello@host: reproducible \(1 file identical to its build of .* in /);
     expect(verify.stdout).toMatch(/motd@host: reproducible/);
     const root = /without the cache in (\S+)/.exec(verify.stdout)![1]!;
