@@ -28,3 +28,8 @@ apt-get install -y --no-install-recommends -o Acquire::Retries=3 \
   chromium zsh skopeo
 
 bash "$here/apt-sources.sh"
+
+# nginx (its WebDAV module takes PUT) is the remote artifact cache of
+# test/integration/remote-cache-nginx.test.ts, which starts its own instance on
+# 127.0.0.1; the system service the package may start is not used.
+apt-get install -y --no-install-recommends -o Acquire::Retries=3 nginx

@@ -26,10 +26,11 @@ import { runCommand } from './exec/process.ts';
 import { findOnPath } from './exec/host-tools.ts';
 import { Jobserver, makeNeedsPipeForm } from './exec/jobserver.ts';
 import { defaultMaxHeavy, pressureGate, type PressureLimits } from './schedule/pressure.ts';
-import { outputHashOf, scanManifest, type OutputHash } from './store/manifest.ts';
+import { outputHashOf, scanManifest, type Manifest, type OutputHash } from './store/manifest.ts';
 import { buildOwnershipIndex, findConflicts, mergeIntoOutput, type OwnershipIndex } from './store/merge.ts';
 import { StateStore, STATE_FORMAT, type KeyInputs, type NodeKey, type NodeRecord } from './store/state.ts';
 import { materializeSource } from './source-tree.ts';
+import type { ArtifactCache } from './cache/artifact-cache.ts';
 
 /** Phases `run` executes; `check` runs only when asked for. */
 export const BUILD_PHASES: readonly PhaseName[] = PHASES.filter((p) => p !== 'check');
@@ -55,6 +56,8 @@ export interface BuildSettings {
   onEvent: EventSink;
   /** Options for sources (distfiles dir, mirrors, offline...). */
   sourceOptions: SourceOptionsForBuild;
+  /** The artifact cache (engine/cache/); absent with --no-cache. */
+  cache?: ArtifactCache;
   /** Per-node control for runs that overlap in one build root (watch mode). */
   control?: NodeControl;
 }
@@ -351,6 +354,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
   const outputs = new Map<NodeId, OutputHash>();
   const failures: NodeFailure[] = [];
   const counts: RunCounts = { total: order.length, fresh: 0, built: 0, restored: 0, failed: 0, skipped: 0, cancelled: 0 };
+  const cacheWrites: Array<Promise<void>> = [];
   const merges = settings.control?.merges ?? new PlaceMergeQueue(context.state);
   const tracker = new RunTracker(resolved);
   const sharedJobserver = settings.jobserver instanceof Jobserver ? settings.jobserver : undefined;
@@ -396,6 +400,22 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       emit({ type: 'node-fresh', id, time: Date.now() });
       return 'ok';
     }
+    // Artifact cache: a stored build of this key is restored instead of built.
+    const cache = settings.cache && node.recipe.cacheable !== false ? settings.cache : undefined;
+    if (cache) {
+      const restoreStarted = Date.now();
+      const stageDir = layout.stageDir(node.place.name, node.recipe.name);
+      const restored = await cache.restore(id, evaluation.key!, stageDir);
+      if (restored) {
+        const timing = { durationMs: restored.buildDurationMs, phaseDurationsMs: restored.phaseDurationsMs ?? {} };
+        const merged = await mergeStaged(node, evaluation, restored.manifest, stageDir, timing, layout, merges, context, tracker, idle);
+        if (merged.kind === 'failed') return fail(merged.phase, merged.message, undefined, []);
+        outputs.set(id, restored.outputHash);
+        counts.restored += 1;
+        emit({ type: 'node-restored', id, from: restored.from, durationMs: Date.now() - restoreStarted, slot, time: Date.now() });
+        return 'ok';
+      }
+    }
     // A node that runs commands holds one jobserver token; make under it reads more.
     const token = jobserver ? await jobserver.acquire(nodeSignal ? AbortSignal.any([settings.signal, nodeSignal]) : settings.signal) : { implicit: true };
     if (!token) {
@@ -425,6 +445,11 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     }
     if (result.kind === 'failed') return fail(result.phase, result.message, result.logFile, result.tail);
     outputs.set(id, result.outputHash);
+    if (cache) {
+      const stageDir = layout.stageDir(node.place.name, node.recipe.name);
+      // In the background: dependents need not wait for the copy into the cache.
+      cacheWrites.push(cache.store({ id, key: evaluation.key!, stageDir, manifest: result.manifest, outputHash: result.outputHash, durationMs: result.durationMs, phaseDurationsMs: result.phaseDurationsMs }));
+    }
     counts.built += 1;
     emit({ type: 'node-done', id, durationMs: result.durationMs, outputChanged: result.outputChanged, slot, time: Date.now() });
     return 'ok';
@@ -448,6 +473,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     if (!sharedJobserver) jobserver?.close();
   });
   tracker.finishAll();
+  await Promise.all(cacheWrites);
   const interrupted = settings.signal.aborted;
   for (const outcome of outcomes.values()) if (outcome === 'not-started') counts.skipped += 1;
   const ok = !interrupted && failures.length === 0 && counts.cancelled === 0;
@@ -457,7 +483,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
 }
 
 type ExecuteResult =
-  | { kind: 'ok'; outputHash: OutputHash; durationMs: number; outputChanged: boolean }
+  | { kind: 'ok'; outputHash: OutputHash; durationMs: number; outputChanged: boolean; manifest: Manifest; phaseDurationsMs: Record<string, number> }
   | { kind: 'failed'; phase: NodeFailure['phase']; message: string; logFile?: string; tail: string[] }
   | { kind: 'cancelled' };
 
@@ -615,6 +641,38 @@ async function executeNode(
     }
   }
   const outputHash = outputHashOf(manifest);
+  const merged = await mergeStaged(node, evaluation, manifest, stageDir, { durationMs: Date.now() - started, phaseDurationsMs: phaseDurations }, layout, merges, context, tracker, jobs.idle);
+  if (merged.kind === 'failed') return merged;
+  await fs.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
+  return {
+    kind: 'ok',
+    outputHash,
+    durationMs: Date.now() - started,
+    outputChanged: evaluation.record?.outputHash !== outputHash,
+    manifest,
+    phaseDurationsMs: phaseDurations,
+  };
+}
+
+/**
+ * Merge a staged install (built, or restored from the artifact cache) into the
+ * place's output tree and write the node's record, in the place's merge queue.
+ */
+async function mergeStaged(
+  node: ResolvedNode,
+  evaluation: NodeEvaluation,
+  manifest: Manifest,
+  stageDir: string,
+  timing: { durationMs: number; phaseDurationsMs: Record<string, number> },
+  layout: Layout,
+  merges: PlaceMergeQueue,
+  context: BuildContext,
+  tracker: RunTracker,
+  idle: IdleWait,
+): Promise<{ kind: 'ok' } | { kind: 'failed'; phase: 'merge'; message: string; tail: string[] }> {
+  const { place, recipe } = node;
+  const key = evaluation.key!;
+  const outputHash = outputHashOf(manifest);
   const previous = evaluation.record;
   try {
     // A path still owned by a node this run is about to rebuild: let that node go first.
@@ -623,7 +681,7 @@ async function executeNode(
       const owners = tracker.ownersToAwait(node.id, conflicts.map((c) => c.owner));
       if (owners.length === 0) break;
       // Idle: the owner may not have started yet, and needs a place in the pool.
-      await jobs.idle(tracker.await(node.id, owners));
+      await idle(tracker.await(node.id, owners));
     }
     await merges.run(place.name, async () => {
       const index = await merges.index(place.name);
@@ -635,7 +693,6 @@ async function executeNode(
         previous: previous?.manifest,
         index,
       });
-      const durationMs = Date.now() - started;
       await context.state.write(place.name, recipe.name, {
         format: STATE_FORMAT,
         id: node.id,
@@ -644,8 +701,8 @@ async function executeNode(
         sourceFiles: evaluation.sourceFiles,
         outputHash,
         manifest,
-        durationMs,
-        phaseDurationsMs: phaseDurations,
+        durationMs: timing.durationMs,
+        phaseDurationsMs: timing.phaseDurationsMs,
         finishedAt: new Date().toISOString(),
       });
     });
@@ -653,8 +710,7 @@ async function executeNode(
     if (error instanceof EngineError) return { kind: 'failed', phase: 'merge', message: error.message, tail: [] };
     return { kind: 'failed', phase: 'merge', message: `Merging ${node.id} into ${layout.outDir(place.name)} failed: ${(error as Error).message}.`, tail: [] };
   }
-  await fs.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
-  return { kind: 'ok', outputHash, durationMs: Date.now() - started, outputChanged: previous?.outputHash !== outputHash };
+  return { kind: 'ok' };
 }
 
 export function createJobserver(jobs: number): Jobserver {

@@ -14,6 +14,7 @@ export type EngineEvent =
   | { type: 'node-start'; id: NodeId; reasons: NotFreshReason[]; slot: number; time: number }
   | { type: 'phase-start'; id: NodeId; phase: PhaseName; time: number }
   | { type: 'phase-end'; id: NodeId; phase: PhaseName; durationMs: number; time: number }
+  | { type: 'node-restored'; id: NodeId; from: 'local' | 'remote'; durationMs: number; slot: number; time: number }
   | { type: 'node-done'; id: NodeId; durationMs: number; outputChanged: boolean; slot: number; time: number }
   | { type: 'node-failed'; id: NodeId; phase: PhaseName | 'merge' | 'setup'; message: string; logFile?: string; tail: string[]; slot: number; time: number }
   | { type: 'node-skipped'; id: NodeId; blockedBy: NodeId; time: number }

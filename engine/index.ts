@@ -7,6 +7,7 @@ export {
   defineConfig,
   isPathSource,
   PHASES,
+  type CacheSettings,
   type Command,
   type CommandContext,
   type CommandDefinition,

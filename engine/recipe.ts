@@ -139,6 +139,12 @@ export interface RecipeInput {
    * output (ninja); make-based builds start clean.
    */
   resumable?: boolean;
+  /**
+   * Whether the artifact cache may store and restore this node (default true).
+   * Set false for a recipe whose results live outside its staged install (images
+   * written beside the build root, say): the cache could not bring those back.
+   */
+  cacheable?: boolean;
 }
 
 export interface Recipe extends Readonly<RecipeInput> {
@@ -325,6 +331,17 @@ export interface ConfigInput {
   commands?: Readonly<Record<string, CommandDefinition>>;
   /** Extra CLI options (name -> definition), given to places and recipes. */
   options?: Readonly<Record<string, OptionDefinition>>;
+  /** The artifact cache (see docs/cache.md); command-line options override it. */
+  cache?: CacheSettings;
+}
+
+export interface CacheSettings {
+  /** Local cache directory, relative to the config file (default `$XDG_CACHE_HOME/rootfs-engine/cache`). */
+  dir?: string;
+  /** Remote cache base URL in the layout of Bazel's HTTP cache (`/ac/`, `/cas/`). */
+  url?: string;
+  /** Never upload to the remote cache (for clients that are not trusted to write). */
+  readOnly?: boolean;
 }
 
 export interface Config extends Readonly<ConfigInput> {

@@ -89,6 +89,9 @@ export function rootfsImage(options: RootfsImageOptions = {}): Recipe {
     deps: [...(options.packages ?? TARGET_PACKAGES)],
     tools: ['node', 'mke2fs', 'debugfs'],
     env: { ROOTFS_IMAGE_WRITER: IMAGE_WRITER_DIGEST },
+    // The images are written under build/images/, outside the staged install: the
+    // artifact cache could not restore them.
+    cacheable: false,
     phases: {
       build: (ctx) => {
         const facts = rootfsOf(ctx);

@@ -17,6 +17,8 @@ import { watchCommand, type WatchCommandOptions } from './watch.ts';
 import type { DoctorOptions } from './doctor.ts';
 import type { SbomOptions } from './sbom.ts';
 import type { CommandDefinition } from '../recipe.ts';
+import { cacheGcCommand, cacheStatsCommand } from './cache.ts';
+import { verifyCommand, type VerifyOptions } from './verify.ts';
 import { openSession, type GlobalOptions } from './session.ts';
 import { logCommand, type LogOptions } from './log.ts';
 import { reportCommand, type ReportOptions } from './report.ts';
@@ -25,7 +27,7 @@ import { PROGRESS_MODES } from '../progress/choose.ts';
 const VERSION = '0.1.0';
 
 /** Global options that take a value, to find the command name in argv. */
-const VALUE_OPTIONS = new Set(['-C', '--config', '-B', '--build-dir', '-t', '--target', '--toolchain', '--build-type', '--distfiles']);
+const VALUE_OPTIONS = new Set(['-C', '--config', '-B', '--build-dir', '-t', '--target', '--toolchain', '--build-type', '--distfiles', '--cache-dir', '--cache-url']);
 
 function commandName(argv: readonly string[]): string | undefined {
   for (let i = 2; i < argv.length; i += 1) {
@@ -116,6 +118,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--distfiles <dir>', 'where downloaded source tarballs live (default: <build root>/src)')
     .option('--offline', 'never use the network; fail at once when a source is missing')
     .option('--allow-http', 'allow plain-HTTP downloads (still verified by SHA-256)')
+    .option('--cache-dir <dir>', 'artifact cache directory (default: $XDG_CACHE_HOME/rootfs-engine/cache)')
+    .option('--cache-url <url>', 'remote artifact cache (Bazel HTTP cache layout: /ac/, /cas/)')
+    .option('--cache-read-only', 'download from the remote cache, never upload')
+    .option('--no-cache', 'neither restore from nor store into the artifact cache')
     .option('--debug', 'show stack traces of errors')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
@@ -216,6 +222,30 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('[node...]')
     .action(async (nodes: string[], _opts: unknown, command: Command) => {
       status = await cleanCommand(nodes, globals(command));
+    });
+  program
+    .command('verify')
+    .description('rebuild nodes without the cache in a fresh build root and compare their files with the recorded build')
+    .argument('<node...>')
+    .option('-j, --jobs <n>', 'nodes to run at once (default: number of cores)')
+    .option('--keep', 'keep the temporary build root even when everything is reproducible')
+    .option('-v, --verbose', 'print every node and phase')
+    .action(async (nodes: string[], _opts: unknown, command: Command) => {
+      status = await verifyCommand(nodes, globals(command) as VerifyOptions);
+    });
+  const cache = program.command('cache').description('inspect and trim the local artifact cache');
+  cache
+    .command('stats')
+    .description('print the number of entries and the size of the cache')
+    .action(async (_opts: unknown, command: Command) => {
+      status = await cacheStatsCommand(globals(command));
+    });
+  cache
+    .command('gc')
+    .description('evict least recently used entries until the cache is under a size')
+    .requiredOption('--max-size <size>', 'size to get under: bytes, or with a unit (500M, 10G)')
+    .action(async (_opts: unknown, command: Command) => {
+      status = await cacheGcCommand(globals(command) as GlobalOptions & { maxSize?: string });
     });
 
   program

@@ -11,7 +11,7 @@ import { TraceWriter } from '../observe/trace.ts';
 import { createProgress, effectiveMode, parseProgressMode } from '../progress/choose.ts';
 import { EtaEstimator } from '../progress/eta.ts';
 import { acquireLock } from '../store/lock.ts';
-import { openSession, resolveGoals, type GlobalOptions, type Session } from './session.ts';
+import { openCache, openSession, resolveGoals, type GlobalOptions, type Session } from './session.ts';
 import { printPlan } from './plan.ts';
 import { checkOffline, fetchAll } from './fetch.ts';
 import { parsePressureLimits, type PressureLimits } from '../schedule/pressure.ts';
@@ -160,6 +160,7 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
         offline: options.offline === true,
         allowHttp: options.allowHttp === true,
       },
+      cache: openCache(session),
     });
     progress.close();
     if (trace) {

@@ -8,8 +8,10 @@ import { Layout } from '../layout.ts';
 import type { Config } from '../recipe.ts';
 import { resolveGraph, type ResolvedGraph } from '../graph/resolve.ts';
 import { BuildContext } from '../build.ts';
+import { ArtifactCache } from '../cache/artifact-cache.ts';
+import { resolveCacheSettings, type CacheOptions } from '../cache/settings.ts';
 
-export interface GlobalOptions {
+export interface GlobalOptions extends CacheOptions {
   config?: string;
   buildDir?: string;
   target?: string;
@@ -64,4 +66,14 @@ export function resolveGoals(session: Session, goals: readonly string[]): Promis
     buildType: session.options.buildType,
     options: runOptions(session),
   });
+}
+
+/**
+ * The artifact cache of a session (undefined with --no-cache). Warnings go to
+ * stderr; `bypass` names nodes that must build anyway (`verify`).
+ */
+export function openCache(session: Session, bypass?: ReadonlySet<string>): ArtifactCache | undefined {
+  const settings = resolveCacheSettings(session.options, session.config);
+  if (!settings) return undefined;
+  return new ArtifactCache({ ...settings, bypass, warn: (message) => process.stderr.write(`warning: ${message}\n`) });
 }

@@ -44,6 +44,7 @@ export const recipeSchema = z
     timeout: z.object(Object.fromEntries(PHASES.map((p) => [p, z.number().positive().optional()]))).strict().optional(),
     weight: z.number().positive().optional(),
     resumable: z.boolean().optional(),
+    cacheable: z.boolean().optional(),
     file: z.string(),
   })
   .passthrough();
@@ -73,6 +74,7 @@ const configSchema = z
     mirrors: z.array(z.string().url()).optional(),
     options: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.object({ description: z.string(), default: z.string().optional() }).strict()).optional(),
     commands: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.object({ description: z.string(), arguments: z.string().optional(), options: z.array(z.object({ flags: z.string(), description: z.string(), default: z.string().optional() })).optional(), run: fn, requirements: fn.optional() }).strict()).optional(),
+    cache: z.object({ dir: z.string().min(1).optional(), url: z.string().url().optional(), readOnly: z.boolean().optional() }).strict().optional(),
     file: z.string().optional(),
   })
   .strict();

@@ -18,10 +18,12 @@ export type NotFreshReason =
   | { kind: 'source-changed'; changes: InputChange[]; files: string[] }
   | { kind: 'dependency-changed'; changes: InputChange[] }
   | { kind: 'dependency-pending'; deps: string[] }
-  | { kind: 'toolchain-changed'; change: InputChange };
+  | { kind: 'toolchain-changed'; change: InputChange }
+  | { kind: 'build-type-changed'; change: InputChange };
 
-function classify(input: string): 'engine' | 'source' | 'dependency' | 'toolchain' | 'recipe' | 'env' {
+function classify(input: string): 'engine' | 'source' | 'dependency' | 'toolchain' | 'buildType' | 'recipe' | 'env' {
   if (input === 'engine.format') return 'engine';
+  if (input === 'buildType') return 'buildType';
   if (input.startsWith('env.')) return 'env';
   if (input.startsWith('source.') || input.startsWith('patch.')) return 'source';
   if (input.startsWith('dep.')) return 'dependency';
@@ -46,6 +48,8 @@ export function diffInputs(
   if (engine) reasons.push({ kind: 'engine-changed', change: engine });
   const toolchain = of('toolchain')[0];
   if (toolchain) reasons.push({ kind: 'toolchain-changed', change: toolchain });
+  const buildType = of('buildType')[0];
+  if (buildType) reasons.push({ kind: 'build-type-changed', change: buildType });
   const recipe = of('recipe');
   if (recipe.length > 0) reasons.push({ kind: 'recipe-changed', changes: recipe });
   const env = of('env');
@@ -78,6 +82,29 @@ function shorten(value: string | undefined, max = 160): string {
   return value.length > max ? `${value.slice(0, max - 1)}…` : value;
 }
 
+/**
+ * The before/after lines of one change. Long values (a phase's commands, a
+ * toolchain identity) are cut around the part that differs, so the change is
+ * visible even when it sits in the middle of a long command line.
+ */
+export function beforeAfter(label: string, change: InputChange, max: number): string[] {
+  const { before, after } = change;
+  if (before === undefined || after === undefined || (before.length <= max && after.length <= max)) {
+    return [`  ${label}:`, `    before: ${shorten(before, max)}`, `    after:  ${shorten(after, max)}`];
+  }
+  let prefix = 0;
+  while (prefix < before.length && prefix < after.length && before[prefix] === after[prefix]) prefix += 1;
+  let suffix = 0;
+  while (suffix < before.length - prefix && suffix < after.length - prefix && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) suffix += 1;
+  const context = 40;
+  const cut = (value: string): string => {
+    const start = Math.max(0, prefix - context);
+    const end = Math.min(value.length, value.length - suffix + context);
+    return `${start > 0 ? '…' : ''}${shorten(value.slice(start, end), max)}${end < value.length ? '…' : ''}`;
+  };
+  return [`  ${label} (differs from character ${prefix + 1}):`, `    before: ${cut(before)}`, `    after:  ${cut(after)}`];
+}
+
 /** One line per reason, for plan and progress. */
 export function describeReason(reason: NotFreshReason): string {
   switch (reason.kind) {
@@ -99,6 +126,8 @@ export function describeReason(reason: NotFreshReason): string {
       return `dependency will be rebuilt first (${reason.deps.join(', ')}); runs unless its output comes out unchanged`;
     case 'toolchain-changed':
       return 'toolchain changed';
+    case 'build-type-changed':
+      return `build type changed (${reason.change.before ?? 'none'} -> ${reason.change.after ?? 'none'})`;
     default: {
       const unreachable: never = reason;
       return String(unreachable);
@@ -114,15 +143,14 @@ export function detailReason(reason: NotFreshReason): string[] {
       return [];
     case 'engine-changed':
     case 'toolchain-changed':
-      return [`  ${reason.change.input}:`, `    before: ${shorten(reason.change.before, 400)}`, `    after:  ${shorten(reason.change.after, 400)}`];
+    case 'build-type-changed':
+      return beforeAfter(reason.change.input, reason.change, 400);
     case 'recipe-changed':
     case 'env-changed':
     case 'source-changed':
     case 'dependency-changed': {
       const lines: string[] = [];
-      for (const change of reason.changes) {
-        lines.push(`  ${fieldName(change.input)}:`, `    before: ${shorten(change.before)}`, `    after:  ${shorten(change.after)}`);
-      }
+      for (const change of reason.changes) lines.push(...beforeAfter(fieldName(change.input), change, 160));
       if (reason.kind === 'source-changed') for (const file of reason.files) lines.push(`  file: ${file}`);
       return lines;
     }

@@ -15,7 +15,7 @@ export const E2E_BUILD = path.join(TEST_CACHE, 'e2e-build');
 
 export async function engine(args: readonly string[], cwd = REPO, timeout = 30 * 60_000): Promise<CliResult> {
   await fs.mkdir(E2E_BUILD, { recursive: true });
-  const result = await execa(process.execPath, [CLI, '--build-dir', E2E_BUILD, ...args], { cwd, reject: false, timeout, stdin: 'ignore', env: { NO_COLOR: '1' } });
+  const result = await execa(process.execPath, [CLI, '--build-dir', E2E_BUILD, ...args], { cwd, reject: false, timeout, stdin: 'ignore', env: { NO_COLOR: '1', XDG_CACHE_HOME: path.join(TEST_CACHE, 'xdg-cache') } });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 

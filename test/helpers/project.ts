@@ -43,8 +43,18 @@ export class TestProject {
   }
 
   /** Start the CLI without waiting (for signals and the lock). */
+  /** The project's own artifact cache (XDG_CACHE_HOME), so tests never share one. */
+  get cacheHome(): string {
+    return path.join(this.dir, '.xdg-cache');
+  }
+
   spawn(args: readonly string[], env: Record<string, string> = {}): ResultPromise {
-    return execa(process.execPath, [CLI, ...args], { cwd: this.dir, reject: false, env: { ...env, NO_COLOR: '1' }, stdin: 'ignore' });
+    return execa(process.execPath, [CLI, ...args], {
+      cwd: this.dir,
+      reject: false,
+      env: { XDG_CACHE_HOME: this.cacheHome, ...env, NO_COLOR: '1' },
+      stdin: 'ignore',
+    });
   }
 
   async cli(...args: string[]): Promise<CliResult> {
@@ -74,6 +84,11 @@ export async function makeProject(fixture?: string): Promise<TestProject> {
 /** Lines of a run's output that report a node being built. */
 export function builtNodes(stdout: string): string[] {
   return [...stdout.matchAll(/\] build (\S+):/g)].map((m) => m[1]!).sort();
+}
+
+/** Lines of a run's output that report a node restored from the artifact cache. */
+export function restoredNodes(stdout: string, from: 'local' | 'remote' = 'local'): string[] {
+  return [...stdout.matchAll(new RegExp(`\\] restored\\s+(\\S+) \\(from the ${from} cache`, 'g'))].map((m) => m[1]!).sort();
 }
 
 /** Every file under a directory with its content, for byte-for-byte comparisons. */

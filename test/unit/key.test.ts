@@ -5,7 +5,7 @@ import { initHashing } from '../../engine/hash.ts';
 import { defineRecipe, type RecipeInput } from '../../engine/recipe.ts';
 import { resolveNode } from '../../engine/graph/resolve.ts';
 import { keyInputs, keyOf, ENGINE_FORMAT } from '../../engine/rebuild/key.ts';
-import { diffInputs } from '../../engine/rebuild/reasons.ts';
+import { describeReason, detailReason, diffInputs } from '../../engine/rebuild/reasons.ts';
 import type { NodeId } from '../../engine/graph/node-id.ts';
 import type { OutputHash } from '../../engine/store/manifest.ts';
 import { REPO } from '../helpers/project.ts';
@@ -18,9 +18,9 @@ const base: RecipeInput = {
   phases: { configure: (ctx) => `./configure --prefix=/usr --srcdir=${ctx.dirs.src}`, build: () => 'make', install: (ctx) => `make install DESTDIR=${ctx.dirs.dest}` },
 };
 
-function keyFor(input: RecipeInput, opts: { dep?: string; toolchain?: string; source?: Record<string, string>; placeEnv?: Record<string, string> } = {}) {
+function keyFor(input: RecipeInput, opts: { dep?: string; toolchain?: string; source?: Record<string, string>; placeEnv?: Record<string, string>; buildType?: string } = {}) {
   const recipe = defineRecipe(input);
-  const node = resolveNode(recipe, { name: 'stage1', definition: { name: 'stage1', env: opts.placeEnv ?? { CC: 'clang' } } }, 'Release');
+  const node = resolveNode(recipe, { name: 'stage1', definition: { name: 'stage1', env: opts.placeEnv ?? { CC: 'clang' } } }, opts.buildType ?? 'Release');
   const inputs = keyInputs(node, {
     depOutputs: new Map([['lib@stage1' as NodeId, (opts.dep ?? 'aaaa') as OutputHash]]),
     sourceInputs: opts.source ?? { 'source.sha256': 'f'.repeat(64) },
@@ -63,6 +63,7 @@ describe('node keys', () => {
     ['dependency output', () => keyFor(base, { dep: 'bbbb' }), 'dependency-changed'],
     ['toolchain', () => keyFor(base, { toolchain: 'clang 20' }), 'toolchain-changed'],
     ['the dependency list', () => keyFor({ ...base, deps: [] }), 'dependency-changed'],
+    ['the build type', () => keyFor(base, { buildType: 'Debug' }), 'build-type-changed'],
   ];
   for (const [what, mutate, kind] of mutations) {
     it(`change when ${what} changes, and say so`, () => {
@@ -75,5 +76,28 @@ describe('node keys', () => {
 
   it('ignore the check phase, which cannot change the output', () => {
     expect(keyFor({ ...base, phases: { ...base.phases, check: () => 'make check' } }).key).toBe(keyFor(base).key);
+  });
+
+  it('explain every kind of change with its before and after values', () => {
+    const before = keyFor(base);
+    for (const [what, mutate] of mutations) {
+      const reasons = diffInputs(before.inputs, mutate().inputs);
+      expect(reasons.length, what).toBeGreaterThan(0);
+      for (const reason of reasons) {
+        expect(describeReason(reason), what).not.toBe('');
+        expect(detailReason(reason).join('\n'), what).toMatch(/before: .*\n.*after: /);
+      }
+    }
+    expect(describeReason(diffInputs(before.inputs, keyFor(base, { buildType: 'Debug' }).inputs)[0]!)).toBe('build type changed (Release -> Debug)');
+  });
+
+  it('show the part of a long command that changed', () => {
+    const long = 'x'.repeat(300);
+    const one = keyFor({ ...base, phases: { ...base.phases, build: () => `make ${long} OPT=1 ${long}` } });
+    const two = keyFor({ ...base, phases: { ...base.phases, build: () => `make ${long} OPT=2 ${long}` } });
+    const detail = detailReason(diffInputs(one.inputs, two.inputs)[0]!).join('\n');
+    expect(detail).toContain('phases.build (differs from character');
+    expect(detail).toMatch(/before: …x+ OPT=1 x+…/);
+    expect(detail).toMatch(/after:  …x+ OPT=2 x+…/);
   });
 });
