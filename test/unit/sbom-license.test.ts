@@ -32,6 +32,16 @@ describe('the licenses of our recipes', () => {
     libuev: 'MIT',
     libite: 'MIT AND ISC',
     rootfs: 'MIT',
+    zlib: 'Zlib',
+    xz: '0BSD AND GPL-2.0-or-later AND LGPL-2.1-or-later',
+    make: 'GPL-3.0-or-later',
+    grep: 'GPL-3.0-or-later',
+    m4: 'GPL-3.0-or-later',
+    diffutils: 'GPL-3.0-or-later',
+    bc: 'GPL-3.0-or-later',
+    bison: 'GPL-3.0-or-later WITH Bison-exception-2.2',
+    flex: 'BSD-3-Clause-flex',
+    pkgconf: 'ISC',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
