@@ -1,3 +1,4 @@
+import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -161,6 +162,9 @@ describe('sbom of the basic fixture', () => {
     const b = await project.cli('sbom', 'all', '-f', 'cyclonedx');
     expect(a.exitCode, a.stderr).toBe(0);
     expect(b.stdout).toBe(a.stdout);
+    // The official CycloneDX 1.5 JSON schema (strict), as the CycloneDX library ships it.
+    const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot5);
+    expect(await validator.validate(a.stdout)).toBeNull();
     const doc: CdxDocument = cdxDocument.parse(JSON.parse(a.stdout));
     const refs = [doc.metadata.component['bom-ref'], ...doc.components.flatMap((c) => [c['bom-ref'], ...(c.components ?? []).map((f) => f['bom-ref'])])];
     expect(new Set(refs).size).toBe(refs.length);
