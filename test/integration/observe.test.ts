@@ -43,15 +43,17 @@ describe('progress, trace and report of a real run (fixtures/basic)', () => {
     // The build root keeps the same events (downloads aside) for `report` and `log --follow`.
     expect(parseEvents(await project.read('build/runs/last.ndjson'))).toEqual(events.filter((e) => e.type !== 'download-progress'));
 
+    // --no-cache: after clean the artifact cache would restore the nodes, and this
+    // test is about how builds are shown.
     await project.cli('clean');
-    const plain = await project.cli('run', 'all', '--progress', 'plain', '-j', '2');
+    const plain = await project.cli('run', 'all', '--progress', 'plain', '-j', '2', '--no-cache');
     expect(plain.exitCode).toBe(0);
     const plainLines = plain.stdout.trim().split('\n');
     expect(plainLines.filter((l) => /^\[\d\/3\] done /.test(l))).toHaveLength(3);
     expect(plainLines.at(-1)).toMatch(/^Done in \d+\.\d s: 3 built, 0 up to date, 0 failed, 0 skipped$/);
 
     await project.cli('clean');
-    const tty = await project.cli('run', 'all', '--progress', 'tty', '-j', '2');
+    const tty = await project.cli('run', 'all', '--progress', 'tty', '-j', '2', '--no-cache');
     expect(tty.exitCode).toBe(0);
     const screen = new AnsiScreen();
     screen.write(tty.stdout);
@@ -98,7 +100,7 @@ describe('progress, trace and report of a real run (fixtures/basic)', () => {
 
   it('report writes a self-contained page with a bar per built node and the critical path', async () => {
     await project.cli('clean');
-    expect((await project.cli('run', 'all', '-j', '2')).exitCode).toBe(0);
+    expect((await project.cli('run', 'all', '-j', '2', '--no-cache')).exitCode).toBe(0);
     const report = await project.cli('report');
     expect(report.exitCode).toBe(0);
     expect(report.stdout.trim()).toBe(project.path('build/report.html'));
