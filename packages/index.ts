@@ -22,10 +22,13 @@ import { flex } from './flex.ts';
 import { pkgconf } from './pkgconf.ts';
 import { bc } from './bc.ts';
 import { ncurses } from './ncurses.ts';
+import { libedit } from './libedit.ts';
+import { libffi } from './libffi.ts';
+import { mawk } from './mawk.ts';
 import { rootfs, rootfsImage, rootfsOptions, type RootfsImageOptions } from './rootfs.ts';
 
 export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
-  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, rootfsImage, rootfsOptions, type RootfsImageOptions };
+  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, rootfsImage, rootfsOptions, type RootfsImageOptions };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -38,5 +41,5 @@ export { rootfsGoals } from '../stages/goals.ts';
 
 export const allRecipes: readonly Recipe[] = [
   musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
-  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses,
+  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk,
 ];

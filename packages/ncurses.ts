@@ -5,9 +5,9 @@
  *
  * ncurses compiles a few generators (make_hash, make_keys) and runs them while
  * building: those are built by the build machine's own compiler (--with-build-*).
- * Installing the terminfo database runs tic; a cross build cannot run the target
- * tic, so ncurses uses the build machine's (`/usr/bin/tic`, Debian's ncurses-bin),
- * which writes the same portable compiled entries.
+ * Installing the terminfo database runs tic; in cross mode ncurses's run_tic.sh
+ * runs the `tic` on PATH instead of the one it built: the build machine's
+ * (/usr/bin/tic, Debian's ncurses-bin), which writes the same portable entries.
  */
 import { defineRecipe } from 'rootfs-engine';
 import { rootfsOf } from '../sysroot/place.ts';
@@ -60,15 +60,14 @@ export const ncurses = defineRecipe({
           '--enable-symlinks',
           '--with-pthread',
           '--without-develop',
-          // The database is compiled by the build machine's tic (see above).
-          '--with-tic-path=/usr/bin/tic',
-          '--with-infocmp-path=/usr/bin/infocmp',
         ]),
       ];
     },
     build: () => 'make',
     install: (ctx) => [
-      `make install DESTDIR=${ctx.dirs.dest}`,
+      // `install -s` runs the build machine's strip, which knows no other
+      // architecture's ELF files: llvm-strip does.
+      ['make', 'install', `DESTDIR=${ctx.dirs.dest}`, 'INSTALL_PROG=/usr/bin/install -c -s --strip-program=llvm-strip'],
       // toybox owns clear and reset in the place (reset would be a link to tset).
       `rm -f ${ctx.dirs.dest}/usr/bin/clear ${ctx.dirs.dest}/usr/bin/reset`,
       ...removeRmrfPaths(ctx.dirs.dest),

@@ -43,6 +43,9 @@ describe('the licenses of our recipes', () => {
     flex: 'BSD-3-Clause-flex',
     pkgconf: 'ISC',
     ncurses: 'X11-distribute-modifications-variant',
+    libedit: 'BSD-3-Clause',
+    libffi: 'MIT',
+    mawk: 'GPL-2.0-only',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
