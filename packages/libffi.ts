@@ -28,6 +28,10 @@ export const libffi = defineRecipe({
         '--disable-docs',
         // /usr/lib, not /usr/lib64 or /usr/lib/../lib64.
         '--disable-multi-os-directory',
+        // No static trampolines (new in 3.4, absent from make-rootfs's 3.3): tramp.c
+        // calls open_temp_exec_file without a declaration, an error for current
+        // clang. Closures then use the classic mmap'd trampolines.
+        '--disable-exec-static-tramp',
       ]),
     ],
     build: () => 'make',
