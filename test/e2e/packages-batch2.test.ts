@@ -1,5 +1,5 @@
 /**
- * The second batch of issue #7 (ncurses, libedit, libffi, mawk), with the host
+ * The second batch of issue #7 (ncurses, libedit, libffi, mawk, pcre2, rsync), with the host
  * toolchain profile: each recipe builds static for x86_64-linux-musl and
  * aarch64-linux-musl, passes the ELF check, and does real work on the host
  * (x86_64) and under qemu-user (aarch64): its programs run, and the libraries
@@ -16,7 +16,7 @@ import { deriveFlags } from '../../sysroot/flags.ts';
 import { TARGETS, type TargetInfo } from '../../sysroot/targets.ts';
 import { findHostToolchain } from '../../sysroot/toolchain.ts';
 
-const BATCH = ['ncurses', 'libedit', 'libffi', 'mawk'] as const;
+const BATCH = ['ncurses', 'libedit', 'libffi', 'mawk', 'pcre2', 'rsync'] as const;
 type Package = (typeof BATCH)[number];
 const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl'] as const;
 
@@ -26,6 +26,8 @@ const PROGRAMS: Record<Package, readonly string[]> = {
   libedit: [],
   libffi: [],
   mawk: ['mawk'],
+  pcre2: ['pcre2grep', 'pcre2test'],
+  rsync: ['rsync'],
 };
 
 interface Ran {
@@ -61,7 +63,7 @@ async function compileStatic(target: TargetInfo, out: string, source: string, li
   return program;
 }
 
-describe.sequential('host toolchain: issue #7 batch 2 (ncurses, libedit, libffi, mawk)', { timeout: 60 * 60_000 }, () => {
+describe.sequential('host toolchain: issue #7 batch 2 (ncurses, libedit, libffi, mawk, pcre2, rsync)', { timeout: 60 * 60_000 }, () => {
   for (const triple of TRIPLES) {
     const target = TARGETS[triple]!;
     const out = path.join(E2E_BUILD, 'out', triple);
@@ -85,10 +87,10 @@ describe.sequential('host toolchain: issue #7 batch 2 (ncurses, libedit, libffi,
           expect(elf?.needed, program).toEqual([]);
         }
       }
-      for (const library of ['libncurses.a', 'libform.a', 'libmenu.a', 'libpanel.a', 'libedit.a', 'libffi.a']) {
+      for (const library of ['libncurses.a', 'libform.a', 'libmenu.a', 'libpanel.a', 'libedit.a', 'libffi.a', 'libpcre2-8.a', 'libpcre2-16.a', 'libpcre2-32.a', 'libpcre2-posix.a']) {
         expect((await fs.stat(path.join(out, 'usr/lib', library))).isFile(), library).toBe(true);
       }
-      for (const shared of ['libncurses.so', 'libedit.so', 'libffi.so']) {
+      for (const shared of ['libncurses.so', 'libedit.so', 'libffi.so', 'libpcre2-8.so']) {
         await expect(fs.access(path.join(out, 'usr/lib', shared)), shared).rejects.toThrow();
       }
       work = await fs.mkdtemp(path.join(os.tmpdir(), `batch2-${triple}-`));
@@ -191,6 +193,35 @@ describe.sequential('host toolchain: issue #7 batch 2 (ncurses, libedit, libffi,
       const program = '{ sum[$1] += $2 } END { printf "north %d south %d of %d, %s\\n", sum["north"], sum["south"], NR, toupper(substr($1, 1, 3)) }';
       expect((await expectOk(runIn(triple, bin('awk'), [program, 'sales.txt'], { cwd: work }))).trim()).toBe('north 15 south 32 of 3, NOR');
       expect(await fs.readlink(bin('awk'))).toBe('mawk');
+    });
+    it(`${triple}: pcre2grep matches Perl-style patterns, with and without the JIT`, async () => {
+      expect(await expectOk(runIn(triple, bin('pcre2grep'), ['--version']))).toContain('pcre2grep version 10.42');
+      await fs.writeFile(path.join(work, 'log.txt'), 'id=17 user=ann\nid=x user=bob\nid=204 user=Cém\n');
+      // A lookbehind and \\d, which neither POSIX grep dialect has; -o prints the match only.
+      const pattern = '(?<=id=)\\d+(?= user=\\p{Lu})';
+      expect(await expectOk(runIn(triple, bin('pcre2grep'), ['-o', '-u', pattern, 'log.txt'], { cwd: work }))).toBe('204');
+      expect(await expectOk(runIn(triple, bin('pcre2grep'), ['--no-jit', '-c', '(?i)USER=[a-z]{3}$', 'log.txt'], { cwd: work }))).toBe('2');
+      expect((await runIn(triple, bin('pcre2grep'), ['-q', 'id=\\d{4}', 'log.txt'], { cwd: work })).exitCode).toBe(1);
+      // The library reports its JIT built in for this architecture.
+      expect((await expectOk(runIn(triple, bin('pcre2test'), ['-C', 'jit']))).trim()).toBe('1');
+    });
+
+    it(`${triple}: rsync copies a directory tree locally, then only what changed`, async () => {
+      expect((await expectOk(runIn(triple, bin('rsync'), ['--version']))).split('\n')[0]).toMatch(/^rsync {2}version 3\.2\.7 {2}protocol version 31$/);
+      const from = path.join(work, 'from');
+      const to = path.join(work, 'to');
+      await fs.mkdir(path.join(from, 'sub'), { recursive: true });
+      await fs.writeFile(path.join(from, 'a.txt'), 'alpha\n');
+      await fs.writeFile(path.join(from, 'sub', 'b.txt'), 'beta\n'.repeat(1000));
+      await fs.symlink('a.txt', path.join(from, 'link'));
+      await expectOk(runIn(triple, bin('rsync'), ['-a', `${from}/`, `${to}/`]));
+      expect(await fs.readFile(path.join(to, 'sub', 'b.txt'), 'utf8')).toBe('beta\n'.repeat(1000));
+      expect(await fs.readlink(path.join(to, 'link'))).toBe('a.txt');
+      await fs.writeFile(path.join(from, 'a.txt'), 'alpha, changed\n');
+      const second = await expectOk(runIn(triple, bin('rsync'), ['-a', '-i', '-z', `${from}/`, `${to}/`]));
+      // Only a.txt is transferred again (itemized as a changed file), compressed with zlib.
+      expect(second.trim().split('\n')).toEqual([expect.stringMatching(/^>f\.s[t.]\.{6} a\.txt$/)]);
+      expect(await fs.readFile(path.join(to, 'a.txt'), 'utf8')).toBe('alpha, changed\n');
     });
   }
 });

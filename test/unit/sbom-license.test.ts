@@ -46,6 +46,8 @@ describe('the licenses of our recipes', () => {
     libedit: 'BSD-3-Clause',
     libffi: 'MIT',
     mawk: 'GPL-2.0-only',
+    pcre2: 'BSD-3-Clause WITH PCRE2-exception',
+    rsync: 'GPL-3.0-or-later',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
