@@ -21,10 +21,16 @@ import { bison } from './bison.ts';
 import { flex } from './flex.ts';
 import { pkgconf } from './pkgconf.ts';
 import { bc } from './bc.ts';
+import { ncurses } from './ncurses.ts';
+import { libedit } from './libedit.ts';
+import { libffi } from './libffi.ts';
+import { mawk } from './mawk.ts';
+import { pcre2 } from './pcre2.ts';
+import { rsync } from './rsync.ts';
 import { rootfs, rootfsImage, rootfsOptions, type RootfsImageOptions } from './rootfs.ts';
 
 export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
-  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, rootfsImage, rootfsOptions, type RootfsImageOptions };
+  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, rootfsImage, rootfsOptions, type RootfsImageOptions };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -37,5 +43,5 @@ export { rootfsGoals } from '../stages/goals.ts';
 
 export const allRecipes: readonly Recipe[] = [
   musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
-  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf,
+  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync,
 ];

@@ -42,6 +42,12 @@ describe('the licenses of our recipes', () => {
     bison: 'GPL-3.0-or-later WITH Bison-exception-2.2',
     flex: 'BSD-3-Clause-flex',
     pkgconf: 'ISC',
+    ncurses: 'X11-distribute-modifications-variant',
+    libedit: 'BSD-3-Clause',
+    libffi: 'MIT',
+    mawk: 'GPL-2.0-only',
+    pcre2: 'BSD-3-Clause WITH PCRE2-exception',
+    rsync: 'GPL-3.0-or-later',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
