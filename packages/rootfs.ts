@@ -79,6 +79,7 @@ function ext4SizeOf(ctx: Context, fallback: number | undefined): number | undefi
 /** A recipe that writes a target's images; the skeleton's contents are part of its key. */
 export function rootfsImage(options: RootfsImageOptions = {}): Recipe {
   const name = options.name ?? 'rootfs';
+  const packages = options.packages ?? TARGET_PACKAGES;
   return defineRecipe({
     name,
     version: '1',
@@ -86,7 +87,7 @@ export function rootfsImage(options: RootfsImageOptions = {}): Recipe {
     description: `root filesystem images (${(options.formats ?? IMAGE_FORMATS).join(', ')}, or those --image names)`,
     // The skeleton is the recipe's source: a local tree, fingerprinted by content.
     source: { path: options.skeleton ?? fileURLToPath(new URL('./files/rootfs/etc', import.meta.url)) },
-    deps: [...(options.packages ?? TARGET_PACKAGES)],
+    deps: [...packages],
     tools: ['node', 'mke2fs', 'debugfs'],
     env: { ROOTFS_IMAGE_WRITER: IMAGE_WRITER_DIGEST },
     // The images are written under build/images/, outside the staged install: the
@@ -118,6 +119,13 @@ export function rootfsImage(options: RootfsImageOptions = {}): Recipe {
             formats.join(','),
             '--mtime',
             ctx.env['SOURCE_DATE_EPOCH'] ?? '1700000000',
+            // Only the packages' own files: the out tree may hold more.
+            '--build-root',
+            ctx.dirs.build,
+            '--place',
+            ctx.place,
+            '--packages',
+            packages.join(','),
             ...(formats.includes('oci') ? ['--oci-platform', variant ? `${architecture}/${variant}` : architecture] : []),
             ...(ext4Size !== undefined ? ['--ext4-size', String(ext4Size)] : []),
           ],

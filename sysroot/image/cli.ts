@@ -4,11 +4,17 @@
  *
  *   node --import tsx sysroot/image/cli.ts --out DIR --skeleton DIR --work DIR \
  *        --images DIR --formats cpio,ext4,tar,oci --mtime EPOCH [--ext4-size MiB]
- *        [--oci-platform ARCH[/VARIANT]]
+ *        [--oci-platform ARCH[/VARIANT]] [--build-root DIR --place P --packages A,B]
+ *
+ * With --packages, the image holds only what those packages (and their
+ * dependencies in the place) installed, by their build records: the out tree may
+ * hold more (a kernel, packages built for other goals), and an image must not
+ * change with what else happened to be built.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { installedPaths } from 'rootfs-engine';
 import { assembleRootfs, IMAGE_FILES, IMAGE_FORMATS, parseImageFormats, parseOciPlatform, writeImages } from './index.ts';
 
 const { values } = parseArgs({
@@ -21,6 +27,9 @@ const { values } = parseArgs({
     mtime: { type: 'string', default: '1700000000' },
     'ext4-size': { type: 'string' },
     'oci-platform': { type: 'string' },
+    'build-root': { type: 'string' },
+    place: { type: 'string' },
+    packages: { type: 'string' },
   },
 });
 
@@ -39,7 +48,11 @@ const formats = parseImageFormats(values.formats ?? '');
 for (const format of IMAGE_FORMATS) {
   if (!formats.includes(format)) await rm(path.join(required('images'), IMAGE_FILES[format]), { recursive: true, force: true });
 }
-const root = await assembleRootfs({ outDir: required('out'), dest: path.join(required('work'), 'rootfs'), skeleton: values.skeleton });
+const only =
+  values.packages !== undefined && values['build-root'] && values.place
+    ? await installedPaths(values['build-root'], values.place, values.packages.split(',').filter(Boolean))
+    : undefined;
+const root = await assembleRootfs({ outDir: required('out'), dest: path.join(required('work'), 'rootfs'), skeleton: values.skeleton, ...(only ? { only } : {}) });
 const written = await writeImages(root, required('images'), formats, mtime, {
   ...(values['ext4-size'] ? { ext4SizeMiB: Number(values['ext4-size']) } : {}),
   ...(values['oci-platform'] ? { ociPlatform: parseOciPlatform(values['oci-platform']) } : {}),

@@ -66,6 +66,11 @@ export interface AssembleOptions {
   exclude?: readonly string[];
   /** Modes to force on paths of the result, when they exist; DEFAULT_MODES if omitted. */
   modes?: Readonly<Record<string, number>>;
+  /**
+   * Only these paths of outDir (files, links and their directories), when given:
+   * what the image's packages installed, not whatever else was built into the tree.
+   */
+  only?: ReadonlySet<string>;
 }
 
 function globToRegExp(pattern: string): RegExp {
@@ -106,7 +111,7 @@ export async function assembleRootfs(opts: AssembleOptions): Promise<string> {
       force: false,
       filter: (src) => {
         const rel = path.relative(outDir, src).split(path.sep).join('/');
-        return rel === '' || !excluded(rel);
+        return rel === '' || (!excluded(rel) && (opts.only === undefined || opts.only.has(rel)));
       },
     });
     await chmod(tmp, 0o755);

@@ -119,3 +119,17 @@ describe('assembleRootfs', () => {
     expect(ex('usr/includes')).toBe(false);
   });
 });
+
+describe('assembleRootfs with only', () => {
+  it("takes only the listed paths of the out tree (an image's own packages)", async () => {
+    const dest = path.join(dir, 'only-rootfs');
+    await assembleRootfs({ outDir, dest, only: new Set(['usr', 'usr/bin', 'usr/bin/toybox', 'usr/bin/ls']) });
+    expect(await exists(path.join(dest, 'usr/bin/toybox'))).toBe(true);
+    expect(await readlink(path.join(dest, 'usr/bin/ls'))).toBe('toybox');
+    // Built into the same tree, but not by the listed packages.
+    expect(await exists(path.join(dest, 'usr/bin/bash'))).toBe(false);
+    expect(await exists(path.join(dest, 'usr/share/terminfo/l/linux'))).toBe(false);
+    // The layout is there all the same.
+    expect(await readlink(path.join(dest, 'bin'))).toBe('usr/bin');
+  });
+});
