@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { E2E_BUILD, engine } from '../helpers/e2e.ts';
+import { E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { deriveFlags } from '../../sysroot/flags.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
@@ -41,27 +41,6 @@ const PROGRAMS: Record<Package, readonly string[]> = {
   flex: ['flex'],
   pkgconf: ['pkgconf'],
 };
-
-interface Ran {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a program of the place: directly for x86_64, under Debian's qemu-user-static otherwise. */
-async function runIn(triple: string, program: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Ran> {
-  const qemu = triple.startsWith('x86_64') ? undefined : TARGETS[triple]!.qemuUser;
-  const result = qemu
-    ? await execa(qemu, [program, ...args], { ...options, reject: false, stdin: 'ignore' })
-    : await execa(program, args, { ...options, reject: false, stdin: 'ignore' });
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
-}
-
-async function expectOk(ran: Promise<Ran>): Promise<string> {
-  const result = await ran;
-  expect(result.exitCode, result.stderr).toBe(0);
-  return result.stdout;
-}
 
 describe.sequential('host toolchain: the base set (zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf)', { timeout: 60 * 60_000 }, () => {
   for (const [triple, packages] of Object.entries(PLAN)) {

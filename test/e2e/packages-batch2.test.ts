@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { E2E_BUILD, engine } from '../helpers/e2e.ts';
+import { E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { deriveFlags } from '../../sysroot/flags.ts';
 import { TARGETS, type TargetInfo } from '../../sysroot/targets.ts';
@@ -29,27 +29,6 @@ const PROGRAMS: Record<Package, readonly string[]> = {
   pcre2: ['pcre2grep', 'pcre2test'],
   rsync: ['rsync'],
 };
-
-interface Ran {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a program of the place: directly for x86_64, under Debian's qemu-user-static otherwise. */
-async function runIn(triple: string, program: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Ran> {
-  const qemu = triple.startsWith('x86_64') ? undefined : TARGETS[triple]!.qemuUser;
-  const result = qemu
-    ? await execa(qemu, [program, ...args], { ...options, reject: false, stdin: 'ignore' })
-    : await execa(program, args, { ...options, reject: false, stdin: 'ignore' });
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
-}
-
-async function expectOk(ran: Promise<Ran>): Promise<string> {
-  const result = await ran;
-  expect(result.exitCode, result.stderr).toBe(0);
-  return result.stdout;
-}
 
 /** Compile one C file into a static program with the place's flags and sysroot, and check it is one. */
 async function compileStatic(target: TargetInfo, out: string, source: string, libs: readonly string[]): Promise<string> {

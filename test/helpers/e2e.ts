@@ -8,6 +8,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { expect } from 'vitest';
+import { TARGETS } from '../../sysroot/targets.ts';
 import { CLI, REPO, type CliResult } from './project.ts';
 
 export const TEST_CACHE = process.env['ROOTFS_ENGINE_TEST_CACHE'] ?? path.join(os.tmpdir(), 'rootfs-engine-test-cache');
@@ -23,6 +25,31 @@ export async function engine(args: readonly string[], cwd = REPO, timeout = 30 *
 export async function runTargetBinary(qemu: string | undefined, binary: string, args: readonly string[]): Promise<string> {
   const result = qemu ? await execa(qemu, [binary, ...args]) : await execa(binary, args);
   return String(result.stdout);
+}
+
+export interface Ran {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run a program built for a target, never throwing: directly for x86_64, under
+ * Debian's qemu-user-static otherwise (the package tests' smoke runs).
+ */
+export async function runIn(triple: string, program: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Ran> {
+  const qemu = triple.startsWith('x86_64') ? undefined : TARGETS[triple]!.qemuUser;
+  const result = qemu
+    ? await execa(qemu, [program, ...args], { ...options, reject: false, stdin: 'ignore' })
+    : await execa(program, args, { ...options, reject: false, stdin: 'ignore' });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/** Its stdout, after asserting it exited 0 (stderr is the failure message). */
+export async function expectOk(ran: Promise<Ran>): Promise<string> {
+  const result = await ran;
+  expect(result.exitCode, result.stderr).toBe(0);
+  return result.stdout;
 }
 
 export async function hasCommand(command: string): Promise<boolean> {
