@@ -48,10 +48,17 @@ const formats = parseImageFormats(values.formats ?? '');
 for (const format of IMAGE_FORMATS) {
   if (!formats.includes(format)) await rm(path.join(required('images'), IMAGE_FILES[format]), { recursive: true, force: true });
 }
-const only =
-  values.packages !== undefined && values['build-root'] && values.place
-    ? await installedPaths(values['build-root'], values.place, values.packages.split(',').filter(Boolean))
-    : undefined;
+async function packageFiles(): Promise<Set<string> | undefined> {
+  if (values.packages === undefined || !values['build-root'] || !values.place) return undefined;
+  try {
+    return await installedPaths(values['build-root'], values.place, values.packages.split(',').filter(Boolean));
+  } catch (error) {
+    // A package without a record: one line for the node's log, not a stack.
+    process.stderr.write(`image: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}
+const only = await packageFiles();
 const root = await assembleRootfs({ outDir: required('out'), dest: path.join(required('work'), 'rootfs'), skeleton: values.skeleton, ...(only ? { only } : {}) });
 const written = await writeImages(root, required('images'), formats, mtime, {
   ...(values['ext4-size'] ? { ext4SizeMiB: Number(values['ext4-size']) } : {}),
