@@ -19,6 +19,11 @@ export default defineConfig({
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } },
       },
+      // The whole world (every package, every target) takes hours cold: it runs only
+      // from `npm run test:world`, never from plain `npm test`.
+      ...(process.env['ROOTFS_ENGINE_WORLD'] === '1'
+        ? [{ extends: true as const, test: { name: 'world', include: ['test/world/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 2 } } }]
+        : []),
     ],
   },
 });
