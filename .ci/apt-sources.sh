@@ -1,5 +1,6 @@
 #!/bin/sh
-# Add deb-src entries for Debian bookworm and trixie so the sources apt provider
+# Add deb-src entries for Debian bookworm, trixie and sid (unstable: finit and
+# ninja 1.13 exist only there) so the sources apt provider
 # (`apt-get source --download-only NAME=VERSION`) can fetch orig tarballs.
 # Idempotent: rewrites one file we own and runs apt-get update.
 # Usage: .ci/apt-sources.sh            (as root)
@@ -36,6 +37,7 @@ tmp="$list.tmp.$$"
   echo "# Managed by rootfs-engine .ci/apt-sources.sh: source packages for the apt provider."
   echo "deb-src ${signed}${mirror} bookworm main"
   echo "deb-src ${signed}${mirror} trixie main"
+  echo "deb-src ${signed}${mirror} sid main"
 } >"$tmp"
 mv -f "$tmp" "$list"
 
@@ -44,10 +46,10 @@ mv -f "$tmp" "$list"
 apt-get update -o Acquire::Retries=3 \
   -o Dir::Etc::sourcelist="$list" -o Dir::Etc::sourceparts=- \
   -o APT::Get::List-Cleanup=0 >/dev/null
-for suite in bookworm trixie; do
+for suite in bookworm trixie sid; do
   if ! ls /var/lib/apt/lists/*_dists_${suite}_main_source_Sources* >/dev/null 2>&1; then
     echo "apt-sources.sh: no source index for $suite after apt-get update" >&2
     exit 1
   fi
 done
-echo "apt-sources.sh: deb-src for bookworm and trixie from $mirror in $list"
+echo "apt-sources.sh: deb-src for bookworm, trixie and sid from $mirror in $list"

@@ -27,7 +27,7 @@
  *     apt-get source --download-only NAME=VERSION
  * in a fresh temp dir and takes Debian's orig tarball (`NAME_UPSTREAM.orig.tar.*`).
  * It needs a `deb-src` line for the suite that carries the version (.ci/apt-sources.sh
- * adds bookworm and trixie). apt-get's exit status is ignored on purpose: it exits
+ * adds bookworm, trixie and sid). apt-get's exit status is ignored on purpose: it exits
  * 100 when only the Debian patch tarball is missing while the orig arrived intact;
  * the orig file and its SHA-256 decide.
  *   - Most orig tarballs are byte-identical to upstream (musl's is): they pass the
