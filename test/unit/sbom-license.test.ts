@@ -42,6 +42,7 @@ describe('the licenses of our recipes', () => {
     bison: 'GPL-3.0-or-later WITH Bison-exception-2.2',
     flex: 'BSD-3-Clause-flex',
     pkgconf: 'ISC',
+    linux: 'GPL-2.0-only',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
