@@ -23,7 +23,7 @@ apt-get install -y --no-install-recommends -o Acquire::Retries=3 \
   ca-certificates gcc libc6-dev make patch file \
   xz-utils bzip2 zstd unzip gzip cpio openssl \
   clang-19 lld-19 llvm-19 libclang-rt-19-dev \
-  bison flex bc m4 ed rsync cmake ninja-build python3 \
+  bison flex bc m4 ed rsync cmake ninja-build python3 perl libelf-dev \
   qemu-user-static qemu-system-x86 qemu-system-arm e2fsprogs meson \
   chromium zsh skopeo
 

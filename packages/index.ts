@@ -27,15 +27,17 @@ import { libffi } from './libffi.ts';
 import { mawk } from './mawk.ts';
 import { pcre2 } from './pcre2.ts';
 import { rsync } from './rsync.ts';
+import { linux } from './linux.ts';
 import { rootfs, rootfsImage, rootfsOptions, type RootfsImageOptions } from './rootfs.ts';
 
 export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
-  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, rootfsImage, rootfsOptions, type RootfsImageOptions };
+  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux, rootfsImage, rootfsOptions, type RootfsImageOptions };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
 export { cmakePhases, cmakeConfigureCommand, cmakeStandardOptions, type CMakeOptions } from './cmake.ts';
 export { mesonPhases, mesonSetupCommand, mesonCrossFilePath } from './meson.ts';
+export { KERNEL_INSTALL_PATH } from './linux.ts';
 export { rootfsOf, type RootfsFacts } from '../sysroot/place.ts';
 export { TARGETS, targetInfo, type TargetInfo } from '../sysroot/targets.ts';
 export { rootfsPlaces, STAGES, BASE_PACKAGES } from '../stages/places.ts';
@@ -43,5 +45,5 @@ export { rootfsGoals } from '../stages/goals.ts';
 
 export const allRecipes: readonly Recipe[] = [
   musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
-  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync,
+  zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux,
 ];

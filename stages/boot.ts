@@ -1,7 +1,8 @@
 /**
  * `rootfs-engine boot --target T [--image cpio|ext4]`: start a target's image in qemu's
  * system emulator with the serial console on this terminal. The kernel is the user's
- * (--kernel) or Debian's for the target's architecture, fetched with apt-get download
+ * (--kernel FILE), the linux recipe's (--kernel built: everything built in, so no module
+ * initramfs), or by default Debian's for the target's architecture, fetched with apt-get download
  * into build/kernels/ (its vmlinuz, and the modules an ext4 root needs). The cpio image
  * boots as the initramfs; the ext4 image as a virtio disk, through an initramfs that
  * loads those modules (boot-initramfs.ts).
@@ -14,6 +15,7 @@ import { isTriple, targetInfo, TARGETS, type TargetInfo } from '../sysroot/targe
 import { IMAGE_FILES } from '../sysroot/image/index.ts';
 import { writeBootInitramfs, ROOT_DEVICE, ROOT_INIT } from './boot-initramfs.ts';
 import { EXT4_ROOT_MODULES, moduleClosure, type KernelModule } from './kernel-modules.ts';
+import { KERNEL_INSTALL_PATH } from '../packages/linux.ts';
 
 /** Debian's package of a target's qemu system emulator. */
 function qemuSystemPackage(target: TargetInfo): string {
@@ -96,11 +98,24 @@ export async function debianKernel(target: TargetInfo, buildDir: string): Promis
   }
 }
 
+/**
+ * The kernel --kernel names: `built` is the linux recipe's image in the target's out
+ * tree (everything the images need built in, like a user's kernel); anything else a file.
+ */
+async function chosenKernel(spec: string, buildDir: string, triple: string): Promise<string> {
+  if (spec !== 'built') return path.resolve(spec);
+  const built = path.join(buildDir, 'out', triple, KERNEL_INSTALL_PATH);
+  if (!(await fs.stat(built).then((s) => s.isFile(), () => false))) {
+    throw new EngineError('SOURCE_MISSING', `There is no built kernel ${built}. Build it first: rootfs-engine run linux --target ${triple} (or pass --kernel FILE, or leave --kernel out for Debian's kernel).`);
+  }
+  return built;
+}
+
 export function bootCommand(): CommandDefinition {
   return {
     description: "boot a target's rootfs image in qemu, with the serial console on this terminal",
     options: [
-      { flags: '--kernel <file>', description: "kernel to boot (default: Debian's kernel for the target, via apt-get download)" },
+      { flags: '--kernel <file>', description: "kernel to boot: a file, or `built` for the linux recipe's (run linux --target T) (default: Debian's kernel for the target, via apt-get download)" },
       { flags: '--image <format>', description: 'image to boot: cpio (as initramfs, the default) or ext4 (as a virtio disk)' },
       { flags: '--rootfs <recipe>', description: 'the image recipe whose images to boot', default: 'rootfs' },
       { flags: '--append <args>', description: 'more kernel command line' },
@@ -137,7 +152,7 @@ export function bootCommand(): CommandDefinition {
       if (!(await commandExists(target.boot.qemu))) {
         throw new EngineError('MISSING_TOOL', `${target.boot.qemu} is not installed. On Debian: apt-get install ${qemuSystemPackage(target)} (or \`rootfs-engine doctor --target ${triple} --fix\`).`);
       }
-      const userKernel = typeof options['kernel'] === 'string' ? path.resolve(options['kernel']) : undefined;
+      const userKernel = typeof options['kernel'] === 'string' ? await chosenKernel(options['kernel'], buildDir, triple) : undefined;
       const debian = userKernel ? undefined : await debianKernel(target, buildDir);
       const kernel = userKernel ?? debian!.kernel;
       const extra = [...(target.boot.append ?? []), ...(typeof options['append'] === 'string' ? [options['append']] : [])];

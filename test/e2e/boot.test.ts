@@ -13,19 +13,13 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { execa } from 'execa';
 import { E2E_BUILD, engine, hasCommand } from '../helpers/e2e.ts';
-import { makeProject, REPO, type TestProject } from '../helpers/project.ts';
+import type { TestProject } from '../helpers/project.ts';
+import { BOOT_TEST_IMAGE, bootAndCheck, makeBootTestProject, UNAME } from '../helpers/boot.ts';
 import { targetInfo } from '../../sysroot/targets.ts';
 
-const IMAGE = 'rootfs-boottest';
+const IMAGE = BOOT_TEST_IMAGE;
 
 const SOURCE_DATE_EPOCH = 1700000000;
-/** What `uname -m` says in each target's guest. */
-const UNAME: Readonly<Record<string, string>> = {
-  'x86_64-linux-musl': 'x86_64',
-  'aarch64-linux-musl': 'aarch64',
-  'i386-linux-musl': 'i686',
-  'armv7-linux-musleabihf': 'armv7l',
-};
 const haveSkopeo = await hasCommand('skopeo');
 
 /** The digest of a file, or of every file of a directory (the OCI layout) by relative path. */
@@ -44,34 +38,10 @@ async function debugfs(image: string, request: string): Promise<string> {
   return String((await execa('/usr/sbin/debugfs', ['-R', request, image], { reject: false })).stdout);
 }
 
-/** Boots one image and checks what the test script reports; prints the time to power-off. */
-async function bootAndCheck(project: TestProject, triple: string, format: 'cpio' | 'ext4'): Promise<string> {
-  const started = Date.now();
-  const boot = await engine(['boot', '--target', triple, '--rootfs', IMAGE, '--image', format], project.dir, 240_000);
-  const console = `${boot.stdout}\n${boot.stderr}`;
-  process.stdout.write(`boot ${triple} (${format}): ${((Date.now() - started) / 1000).toFixed(1)} s to power-off\n`);
-  expect(boot.exitCode, console).toBe(0);
-  expect(console).toContain(`BOOT-MARKER arch=${UNAME[triple]} init=`);
-  expect(console).toContain('BASH-OK 3 5.2.37');
-  expect(console).toContain('TOYBOX-OK 3 x /etc/passwd');
-  return console;
-}
-
 describe.sequential('rootfs images and boot', { timeout: 30 * 60_000 }, () => {
   let project: TestProject;
   beforeAll(async () => {
-    project = await makeProject();
-    // The image's etc/ is ours plus the test's boot script.
-    await fs.cp(path.join(REPO, 'packages/files/rootfs/etc'), project.path('etc'), { recursive: true });
-    await fs.cp(path.join(REPO, 'fixtures/boot-test/50-boot-test'), project.path('etc/rc.d/50-boot-test'));
-    await project.write(
-      'rootfs.config.ts',
-      `import { defineConfig } from 'rootfs-engine';
-import { allRecipes, bootCommand, rootfsGoals, rootfsImage, rootfsOptions, rootfsPlaces } from 'rootfs-engine/packages';
-const image = rootfsImage({ name: '${IMAGE}', skeleton: '${project.path('etc')}' });
-export default defineConfig({ recipes: [...allRecipes, image], places: rootfsPlaces(), goals: rootfsGoals(), options: rootfsOptions(), commands: { boot: bootCommand() } });
-`,
-    );
+    project = await makeBootTestProject();
   });
   afterAll(async () => {
     await project.remove();

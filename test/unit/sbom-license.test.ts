@@ -48,6 +48,7 @@ describe('the licenses of our recipes', () => {
     mawk: 'GPL-2.0-only',
     pcre2: 'BSD-3-Clause WITH PCRE2-exception',
     rsync: 'GPL-3.0-or-later',
+    linux: 'GPL-2.0-only',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
