@@ -1,7 +1,7 @@
 // rootfs-engine's own config: every recipe of packages/, the stages and targets
 // of stages/, and their goals. A user's config looks the same (see docs/).
 import { defineConfig } from 'rootfs-engine';
-import { allRecipes, bootCommand, rootfsGoals, rootfsOptions, rootfsPlaces, shellCommand } from 'rootfs-engine/packages';
+import { allRecipes, bootCommand, knownBuilds, rootfsGoals, rootfsOptions, rootfsPlaces, shellCommand } from 'rootfs-engine/packages';
 
 export default defineConfig({
   recipes: allRecipes,
@@ -10,4 +10,5 @@ export default defineConfig({
   goals: rootfsGoals(),
   options: rootfsOptions(),
   commands: { boot: bootCommand(), shell: shellCommand() },
+  knownBuilds: knownBuilds(),
 });

@@ -33,3 +33,16 @@ bash "$here/apt-sources.sh"
 # test/integration/remote-cache-nginx.test.ts, which starts its own instance on
 # 127.0.0.1; the system service the package may start is not used.
 apt-get install -y --no-install-recommends -o Acquire::Retries=3 nginx
+
+# `rootfs-engine check` of a foreign target runs the test suite's programs through
+# binfmt_misc and qemu-user (test/e2e/check.test.ts). Debian registers the entries
+# at boot through systemd, which a container does not run: register them here.
+binfmt=/proc/sys/fs/binfmt_misc
+if mountpoint -q "$binfmt" || mount -t binfmt_misc binfmt_misc "$binfmt" 2>/dev/null; then
+  for entry in qemu-aarch64 qemu-arm; do
+    [ -e "$binfmt/$entry" ] || cat "/usr/lib/binfmt.d/$entry.conf" >"$binfmt/register" \
+      || echo "setup-debian.sh: could not register $entry with binfmt_misc" >&2
+  done
+else
+  echo "setup-debian.sh: binfmt_misc is not available; check of foreign targets will say so" >&2
+fi

@@ -29,13 +29,15 @@ import { defaultMaxHeavy, pressureGate, type PressureLimits } from './schedule/p
 import { outputHashOf, scanManifest, type Manifest, type OutputHash } from './store/manifest.ts';
 import { buildOwnershipIndex, findConflicts, mergeIntoOutput, type OwnershipIndex } from './store/merge.ts';
 import { StateStore, STATE_FORMAT, type KeyInputs, type NodeKey, type NodeRecord } from './store/state.ts';
-import { materializeSource } from './source-tree.ts';
+import { existingSourceDir, materializeSource } from './source-tree.ts';
 import type { ArtifactCache } from './cache/artifact-cache.ts';
 
 /** Phases `run` executes; `check` runs only when asked for. */
 export const BUILD_PHASES: readonly PhaseName[] = PHASES.filter((p) => p !== 'check');
 
 const ATTEMPT_MARKER = '.rootfs-engine-attempt';
+/** Written when every build phase of an attempt succeeded: its object dir holds a whole build of that key. */
+const BUILT_MARKER = '.rootfs-engine-built';
 
 export interface BuildSettings {
   layout: Layout;
@@ -60,6 +62,13 @@ export interface BuildSettings {
   cache?: ArtifactCache;
   /** Per-node control for runs that overlap in one build root (watch mode). */
   control?: NodeControl;
+  /**
+   * Nodes whose `check` phase (their own test suite) runs too (`rootfs-engine
+   * check`). Such a node is never restored from the cache: a fresh one whose
+   * object dir still holds its build runs the check phase there; any other is
+   * built, and checked between build and install.
+   */
+  check?: ReadonlySet<NodeId>;
 }
 
 /**
@@ -394,7 +403,28 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     } catch (error) {
       return fail('setup', (error as Error).message, undefined, []);
     }
-    if (evaluation.fresh && evaluation.record) {
+    const checking = settings.check?.has(id) === true;
+    if (checking && evaluation.fresh && evaluation.record && (await holdsBuildOf(layout.objDir(node.place.name, node.recipe.name), evaluation.key!))) {
+      const token = jobserver ? await jobserver.acquire(settings.signal) : { implicit: true };
+      if (!token) {
+        counts.cancelled += 1;
+        emit({ type: 'node-cancelled', id, time: Date.now() });
+        return 'cancelled';
+      }
+      let checked: ExecuteResult;
+      try {
+        checked = await executeNode(node, evaluation, layout, settings, emit, merges, context, tracker, { jobserver, commandsDone: () => undefined, idle }, 'check-only');
+      } finally {
+        jobserver?.release(token);
+      }
+      if (checked.kind === 'cancelled') {
+        counts.cancelled += 1;
+        emit({ type: 'node-cancelled', id, time: Date.now() });
+        return 'cancelled';
+      }
+      if (checked.kind === 'failed') return fail(checked.phase, checked.message, checked.logFile, checked.tail);
+    }
+    if (evaluation.fresh && evaluation.record && !(checking && !(await holdsBuildOf(layout.objDir(node.place.name, node.recipe.name), evaluation.key!)))) {
       outputs.set(id, evaluation.record.outputHash);
       counts.fresh += 1;
       emit({ type: 'node-fresh', id, time: Date.now() });
@@ -402,7 +432,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     }
     // Artifact cache: a stored build of this key is restored instead of built.
     const cache = settings.cache && node.recipe.cacheable !== false ? settings.cache : undefined;
-    if (cache) {
+    if (cache && !checking) {
       const restoreStarted = Date.now();
       const stageDir = layout.stageDir(node.place.name, node.recipe.name);
       const restored = await cache.restore(id, evaluation.key!, stageDir);
@@ -434,7 +464,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
     const nodeSettings = nodeSignal ? { ...settings, signal: AbortSignal.any([settings.signal, nodeSignal]) } : settings;
     let result: ExecuteResult;
     try {
-      result = await executeNode(node, evaluation, layout, nodeSettings, emit, merges, context, tracker, { jobserver, commandsDone: releaseToken, idle });
+      result = await executeNode(node, evaluation, layout, nodeSettings, emit, merges, context, tracker, { jobserver, commandsDone: releaseToken, idle }, checking ? 'build-and-check' : 'build');
     } finally {
       releaseToken();
     }
@@ -444,6 +474,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       return 'cancelled';
     }
     if (result.kind === 'failed') return fail(result.phase, result.message, result.logFile, result.tail);
+    if (result.kind === 'checked') throw new Error(`${id}: a build returned a check-only result`);
     outputs.set(id, result.outputHash);
     if (cache) {
       const stageDir = layout.stageDir(node.place.name, node.recipe.name);
@@ -485,6 +516,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
 type ExecuteResult =
   | { kind: 'ok'; outputHash: OutputHash; durationMs: number; outputChanged: boolean; manifest: Manifest; phaseDurationsMs: Record<string, number> }
   | { kind: 'failed'; phase: NodeFailure['phase']; message: string; logFile?: string; tail: string[] }
+  | { kind: 'checked'; durationMs: number }
   | { kind: 'cancelled' };
 
 async function prepareObjectDir(objDir: string, key: NodeKey, resumable: boolean): Promise<void> {
@@ -497,6 +529,19 @@ async function prepareObjectDir(objDir: string, key: NodeKey, resumable: boolean
   await fs.writeFile(marker, key);
 }
 
+/** Whether an object dir holds a whole, successful build of this key (for a check without a rebuild). */
+async function holdsBuildOf(objDir: string, key: NodeKey): Promise<boolean> {
+  const built = await fs.readFile(path.join(objDir, BUILT_MARKER), 'utf8').catch(() => undefined);
+  return built === key;
+}
+
+/**
+ * What executeNode does: build (the phases `run` executes), build with the check
+ * phase between build and install, or only run the check phase in the object dir
+ * of a build that is already there (nothing is staged or merged then).
+ */
+type ExecuteMode = 'build' | 'build-and-check' | 'check-only';
+
 async function executeNode(
   node: ResolvedNode,
   evaluation: NodeEvaluation,
@@ -507,6 +552,7 @@ async function executeNode(
   context: BuildContext,
   tracker: RunTracker,
   jobs: { jobserver: Jobserver | undefined; commandsDone: () => void; idle: IdleWait },
+  mode: ExecuteMode = 'build',
 ): Promise<ExecuteResult> {
   const started = Date.now();
   const { place } = node;
@@ -518,8 +564,18 @@ async function executeNode(
   const tmpDir = path.join(layout.tmpDir, place.name, recipe.name);
 
   let srcDir = '';
-  try {
+  if (mode === 'check-only') {
+    try {
+      await fs.mkdir(logDir, { recursive: true });
+      await fs.rm(tmpDir, { recursive: true, force: true });
+      await fs.mkdir(tmpDir, { recursive: true });
+      srcDir = await existingSourceDir(node, objDir, { layout, tmpDir, ...settings.sourceOptions });
+    } catch (error) {
+      return { kind: 'failed', phase: 'setup', message: (error as Error).message, tail: [] };
+    }
+  } else try {
     await fs.mkdir(logDir, { recursive: true });
+    await fs.rm(path.join(objDir, BUILT_MARKER), { force: true });
     await prepareObjectDir(objDir, key, recipe.resumable === true);
     await fs.rm(stageDir, { recursive: true, force: true });
     await fs.mkdir(stageDir, { recursive: true });
@@ -557,7 +613,17 @@ async function executeNode(
   }
 
   const phaseDurations: Record<string, number> = {};
-  for (const phase of BUILD_PHASES) {
+  const phases = mode === 'check-only' ? (['check'] as const) : mode === 'build-and-check' ? PHASES : BUILD_PHASES;
+  for (const phase of phases) {
+    if (phase === 'check' && node.phases.check.length === 0) {
+      return {
+        kind: 'failed',
+        phase: 'check',
+        message: `${node.id} has no check phase: its recipe (${recipe.file}) declares no test suite to run. Add \`phases.check\` to the recipe to make \`rootfs-engine check\` run one.`,
+        tail: [],
+      };
+    }
+    if (phase === 'install' && mode !== 'check-only') await fs.writeFile(path.join(objDir, BUILT_MARKER), key);
     const commands = node.phases[phase];
     if (commands.length === 0) continue;
     const logFile = layout.logFile(place.name, recipe.name, phase);
@@ -606,11 +672,15 @@ async function executeNode(
     return {
       kind: 'failed',
       phase,
-      message: `The ${phase} phase of ${node.id} failed: \`${failedCommand}\` ${what}. Its full log is ${logFile}. Outputs of earlier builds are untouched.`,
+      message:
+        phase === 'check'
+          ? `The test suite of ${node.id} failed: \`${failedCommand}\` ${what}. Its full log is ${logFile}. The build itself succeeded${mode === 'check-only' ? ' and stays installed' : ' but was not installed'}.`
+          : `The ${phase} phase of ${node.id} failed: \`${failedCommand}\` ${what}. Its full log is ${logFile}. Outputs of earlier builds are untouched.`,
       logFile,
       tail,
     };
   }
+  if (mode === 'check-only') return { kind: 'checked', durationMs: Date.now() - started };
 
   // No more commands: the token goes back before the merge, which may wait for
   // another node of this run (a path changing owners) that needs a token itself.

@@ -29,7 +29,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_ARCHIVE'
   | 'STATE_CORRUPT'
   | 'NOT_BUILT'
-  | 'JOBSERVER_FAILED';
+  | 'JOBSERVER_FAILED'
+  | 'NO_TEST_SUITE';
 
 /** Exit status per kind of failure: 2 for problems with the input, 1 for failed work. */
 const EXIT_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -42,6 +43,7 @@ const EXIT_STATUS: Partial<Record<ErrorCode, number>> = {
   UNKNOWN_PLACE: 2,
   UNKNOWN_NODE: 2,
   USAGE: 2,
+  NO_TEST_SUITE: 2,
   INTERRUPTED: 130,
 };
 

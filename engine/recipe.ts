@@ -232,6 +232,12 @@ export interface PlaceDefinition {
    * Returns one line per problem; any problem fails the node and nothing is merged.
    */
   checkInstall?: (install: InstallCheckInput) => readonly string[] | Promise<readonly string[]>;
+  /**
+   * Whether this machine can run the place's programs, as a test suite does
+   * (`rootfs-engine check`): undefined when it can, else a message for people
+   * saying why not and how to make it possible (qemu-user with binfmt_misc, say).
+   */
+  canRunPrograms?: () => Promise<string | undefined>;
   facts?: PlaceFacts;
   /**
    * The identity of the toolchain (compiler versions, resolved paths). It is part of
@@ -333,6 +339,11 @@ export interface ConfigInput {
   options?: Readonly<Record<string, OptionDefinition>>;
   /** The artifact cache (see docs/cache.md); command-line options override it. */
   cache?: CacheSettings;
+  /**
+   * Places each recipe is known to build for, from a run elsewhere (a CI's whole
+   * world, say): `list` shows them beside the places built in this build root.
+   */
+  knownBuilds?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface CacheSettings {

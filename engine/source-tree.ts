@@ -53,3 +53,16 @@ export async function materializeSource(node: ResolvedNode, options: Materialize
   return copy;
 }
 
+
+/**
+ * The source dir of a build that is already in its object dir (`check` of a fresh
+ * node): the private copy that build made and may have built in, never a new one;
+ * a shared tree as materializeSource finds it (extracted once, so no new work).
+ */
+export async function existingSourceDir(node: ResolvedNode, objDir: string, options: Omit<MaterializeOptions, 'objDir'>): Promise<string> {
+  const source = node.recipe.source;
+  if (!source) return '';
+  const copied = isPathSource(source) ? source.privateCopy === true || patchFilesOf(node.recipe).length > 0 : source.privateCopy === true;
+  if (copied) return path.join(objDir, '.src');
+  return materializeSource(node, { ...options, objDir });
+}

@@ -42,6 +42,7 @@ export { rootfsOf, type RootfsFacts } from '../sysroot/place.ts';
 export { TARGETS, targetInfo, type TargetInfo } from '../sysroot/targets.ts';
 export { rootfsPlaces, STAGES, BASE_PACKAGES } from '../stages/places.ts';
 export { rootfsGoals } from '../stages/goals.ts';
+export { knownBuilds } from './known-builds.ts';
 
 export const allRecipes: readonly Recipe[] = [
   musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,

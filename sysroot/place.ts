@@ -11,6 +11,7 @@ import { buildMachineTriple, type TargetInfo } from './targets.ts';
 import { LLVM_TOOLS, llvmToolPackages, type Toolchain } from './toolchain.ts';
 import { checkStaticElves } from './elf.ts';
 import { probeUserNamespaces } from './userns.ts';
+import { whyProgramsCannotRun } from './run-programs.ts';
 
 export interface RootfsFacts {
   target: TargetInfo;
@@ -200,6 +201,7 @@ export function makePlace(spec: PlaceSpec): PlaceDefinition {
     toolchain: toolchain.identity,
     requirements: placeRequirements(spec),
     hostPackages: hostPackages(toolchain),
+    canRunPrograms: () => whyProgramsCannotRun(target),
     checkInstall: async ({ stagingDir, files }) => {
       const problems = await checkStaticElves(stagingDir, files, target.elfMachine);
       // Outside static-only places (the seed's stage1 LLVM links the host's libc)

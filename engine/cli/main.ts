@@ -147,6 +147,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       status = await runCommand(goals, globals(command) as RunOptions);
     });
   program
+    .command('check')
+    .description("build the packages and run their own test suites (the check phase; the seed's check-<pkg>)")
+    .argument('<node...>', 'recipe names (with --target) or recipe@place nodes')
+    .option('-j, --jobs <n>', 'jobs at once, nodes and the make/ninja jobs inside them together (default: number of cores)')
+    .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
+    .option('-v, --verbose', 'print every node and phase')
+    .option('-q, --quiet', 'print only failures and the final line')
+    .addOption(new Option('--progress <mode>', 'progress output: live view on a terminal, plain lines, or NDJSON events').choices([...PROGRESS_MODES]).default('auto'))
+    .action(async (nodes: string[], _opts: unknown, command: Command) => {
+      status = await runCommand(nodes, { ...(globals(command) as RunOptions), check: true });
+    });
+  program
     .command('watch')
     .description('build the goals, then rebuild what each edit of a recipe, patch or source tree affects (Ctrl-C stops)')
     .argument('<goal...>')

@@ -28,6 +28,8 @@ export interface RunOptions extends GlobalOptions {
   quiet?: boolean;
   progress?: string;
   trace?: string;
+  /** `check`: the goals' own test suites run too (their check phase). */
+  check?: boolean;
 }
 
 export function parseJobs(value: string | undefined): number {
@@ -35,6 +37,24 @@ export function parseJobs(value: string | undefined): number {
   const jobs = Number(value);
   if (!Number.isInteger(jobs) || jobs < 1) throw new EngineError('USAGE', `--jobs wants a whole number of at least 1, not "${value}".`);
   return jobs;
+}
+
+/**
+ * Before `check` builds anything: every goal has a test suite, and its place's
+ * programs can run on this machine (a test suite runs what it builds).
+ */
+async function assertCheckable(resolved: ResolvedGraph): Promise<void> {
+  for (const id of new Set(resolved.goals)) {
+    const node = resolved.nodes.get(id)!;
+    if (node.phases.check.length === 0) {
+      throw new EngineError(
+        'NO_TEST_SUITE',
+        `${id} has no test suite to run: its recipe (${node.recipe.file}) has no check phase. \`rootfs-engine list\` marks the recipes that have one; add \`phases.check\` to a recipe to give it one.`,
+      );
+    }
+    const why = await node.place.definition.canRunPrograms?.();
+    if (why) throw new EngineError('MISSING_TOOL', why);
+  }
 }
 
 /** The dependency map of a resolved graph. */
@@ -88,6 +108,7 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
   const maxPressure = parseMaxPressure(options.maxPressure);
   const session = await openSession(options);
   const resolved = await resolveGoals(session, goals);
+  if (options.check) await assertCheckable(resolved);
   if (options.dryRun) return printPlan(session, resolved);
   if (options.offline) await checkOffline(session, resolved);
 
@@ -161,6 +182,7 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
         allowHttp: options.allowHttp === true,
       },
       cache: openCache(session),
+      check: options.check ? new Set(resolved.goals) : undefined,
     });
     progress.close();
     if (trace) {
@@ -185,6 +207,12 @@ export async function runCommand(goals: string[], options: RunOptions): Promise<
     if (!result.ok) {
       process.stderr.write(`\n${result.failures.length} node${result.failures.length === 1 ? '' : 's'} failed: ${result.failures.map((f) => f.id).join(', ')}.\n`);
       return 1;
+    }
+    if (options.check && progress.mode !== 'json') {
+      for (const id of new Set(resolved.goals)) {
+        const [place, recipe] = [resolved.nodes.get(id)!.place.name, resolved.nodes.get(id)!.recipe.name];
+        process.stdout.write(`The test suite of ${id} passed (log: ${session.layout.logFile(place, recipe, 'check')}).\n`);
+      }
     }
     return 0;
   } finally {

@@ -59,6 +59,7 @@ const place = z
     facts: z.record(z.string(), z.unknown()).optional(),
     toolchain: fn.optional(),
     checkInstall: fn.optional(),
+    canRunPrograms: fn.optional(),
     requirements: z.array(z.object({ kind: z.enum(['tool', 'probe']) }).passthrough()).optional(),
     hostPackages: stringMap.optional(),
   })
@@ -75,6 +76,7 @@ const configSchema = z
     options: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.object({ description: z.string(), default: z.string().optional() }).strict()).optional(),
     commands: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.object({ description: z.string(), arguments: z.string().optional(), options: z.array(z.object({ flags: z.string(), description: z.string(), default: z.string().optional() })).optional(), run: fn, requirements: fn.optional() }).strict()).optional(),
     cache: z.object({ dir: z.string().min(1).optional(), url: z.string().url().optional(), readOnly: z.boolean().optional() }).strict().optional(),
+    knownBuilds: z.record(z.string(), z.array(z.string())).optional(),
     file: z.string().optional(),
   })
   .strict();
