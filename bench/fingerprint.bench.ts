@@ -6,13 +6,15 @@
  * touching one file. Each scan runs in a fresh node process, as a new
  * `rootfs-engine run` would. Prints figures, not pass/fail.
  *
- *   npx tsx bench/fingerprint.bench.ts [--files 100000] [--keep]
+ *   npx tsx bench/fingerprint.bench.ts [--files 100000] [--keep] [--work DIR]
+ *
+ * --work reuses the tree a --keep run left in DIR (generating it takes minutes).
  *
  * The tree: directories of 100 files each, two levels deep, files of 1-8 KiB of
  * seeded pseudo-random text (like a source tree; about 450 MiB for 100,000).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +28,11 @@ function argValue(name: string, fallback: string): string {
 
 const files = Number(argValue('--files', '100000'));
 const keep = process.argv.includes('--keep');
-const work = mkdtempSync(path.join(os.tmpdir(), 'rootfs-engine-fp-bench-'));
+const reuse = process.argv.includes('--work');
+const work = reuse ? path.resolve(argValue('--work', '')) : mkdtempSync(path.join(os.tmpdir(), 'rootfs-engine-fp-bench-'));
 const tree = path.join(work, 'tree');
 const cacheFile = path.join(work, 'stat-cache.json');
+rmSync(cacheFile, { force: true });
 
 let seed = 1;
 const random = (): number => {
@@ -36,6 +40,8 @@ const random = (): number => {
   return seed / 2 ** 31;
 };
 const generateStarted = process.hrtime.bigint();
+if (!reuse) generateTree();
+function generateTree(): void {
 const line = 'static int value_%d = %d; /* generated source line for the fingerprint bench */\n';
 for (let i = 0; i < files; i++) {
   const dir = path.join(tree, `d${Math.floor(i / 10_000)}`, `e${Math.floor(i / 100) % 100}`);
@@ -49,6 +55,7 @@ for (let i = 0; i < files; i++) {
 const old = new Date(Date.now() - 3600_000);
 const touchAll = spawnSync('find', [tree, '-exec', 'touch', '-h', '-d', old.toISOString(), '{}', '+']);
 if (touchAll.status !== 0) throw new Error('touch failed');
+}
 const generateSeconds = Number(process.hrtime.bigint() - generateStarted) / 1e9;
 const du = spawnSync('du', ['-sm', tree], { encoding: 'utf8' }).stdout.split('\t')[0];
 
@@ -59,7 +66,7 @@ const fp = await fingerprintTree(process.argv[2], process.argv[3]);
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 console.log(JSON.stringify({ ms, read: fp.readCount, entries: Object.keys(fp.files).length, hash: fp.hash }));
 `;
-const scanFile = path.join(work, 'scan.ts');
+const scanFile = path.join(work, 'scan.mts');
 writeFileSync(scanFile, SCAN);
 
 interface Scan {
@@ -81,12 +88,10 @@ function scan(): Scan {
 }
 
 const load = (): string => os.loadavg()[0]!.toFixed(2);
-console.log(`tree: ${files} files, ${du} MiB, generated in ${generateSeconds.toFixed(1)} s; load average ${load()}`);
+console.log(`tree: ${reuse ? 'reused, ' : ''}${files} files, ${du} MiB, generated in ${generateSeconds.toFixed(1)} s; load average ${load()}`);
 const first = scan();
 const second = scan();
-utimesSync(path.join(tree, 'd0', 'e0', 'f0.c'), new Date(), new Date(Date.now() - 60_000));
-writeFileSync(path.join(tree, 'd0', 'e0', 'f0.c'), 'changed\n');
-utimesSync(path.join(tree, 'd0', 'e0', 'f0.c'), old, old);
+writeFileSync(path.join(tree, 'd0', 'e0', 'f0.c'), `changed at ${Date.now()}\n`);
 const third = scan();
 console.log('| scan | files read | entries | in-process (s) | process wall (s) | process CPU (s) | peak RSS (MiB) |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');

@@ -2,26 +2,22 @@
  * The command line. Each command lives in its own module; this file wires them to
  * commander and turns every failure into one paragraph on stderr and an exit
  * status (2: bad input, 1: failed work, 130: interrupted). Stacks only with --debug.
+ *
+ * Command modules are imported when their command runs: every module costs a
+ * round trip through tsx's loader hooks, and a no-op `run` should not pay for
+ * `report` or `watch` (see docs/performance.md).
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { isEngineError } from '../errors.ts';
-import { runCommand, type RunOptions } from './run.ts';
-import { planCommand } from './plan.ts';
-import { whyCommand } from './why.ts';
-import { graphCommand } from './graph.ts';
-import { listCommand } from './list.ts';
-import { showCommand } from './show.ts';
-import { cleanCommand } from './clean.ts';
-import { fetchCommand } from './fetch.ts';
-import { watchCommand, type WatchCommandOptions } from './watch.ts';
+import type { RunOptions } from './run.ts';
+import type { WatchCommandOptions } from './watch.ts';
 import type { DoctorOptions } from './doctor.ts';
 import type { SbomOptions } from './sbom.ts';
 import type { CommandDefinition } from '../recipe.ts';
-import { cacheGcCommand, cacheStatsCommand } from './cache.ts';
-import { verifyCommand, type VerifyOptions } from './verify.ts';
+import type { VerifyOptions } from './verify.ts';
 import { openSession, type GlobalOptions } from './session.ts';
-import { logCommand, type LogOptions } from './log.ts';
-import { reportCommand, type ReportOptions } from './report.ts';
+import type { LogOptions } from './log.ts';
+import type { ReportOptions } from './report.ts';
 import { PROGRESS_MODES } from '../progress/choose.ts';
 
 const VERSION = '0.1.0';
@@ -144,7 +140,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('--progress <mode>', 'progress output: live view on a terminal, plain lines, or NDJSON events').choices([...PROGRESS_MODES]).default('auto'))
     .option('--trace <file>', 'write the run as a Chrome trace (open in Perfetto or chrome://tracing)')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
-      status = await runCommand(goals, globals(command) as RunOptions);
+      status = await (await import('./run.ts')).runCommand(goals, globals(command) as RunOptions);
     });
   program
     .command('check')
@@ -156,7 +152,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-q, --quiet', 'print only failures and the final line')
     .addOption(new Option('--progress <mode>', 'progress output: live view on a terminal, plain lines, or NDJSON events').choices([...PROGRESS_MODES]).default('auto'))
     .action(async (nodes: string[], _opts: unknown, command: Command) => {
-      status = await runCommand(nodes, { ...(globals(command) as RunOptions), check: true });
+      status = await (await import('./run.ts')).runCommand(nodes, { ...(globals(command) as RunOptions), check: true });
     });
   program
     .command('watch')
@@ -167,21 +163,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-v, --verbose', 'print every node and phase')
     .option('--debounce <ms>', 'quiet time after a change before rebuilding (default: 250)')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
-      status = await watchCommand(goals, globals(command) as WatchCommandOptions);
+      status = await (await import('./watch.ts')).watchCommand(goals, globals(command) as WatchCommandOptions);
     });
   program
     .command('plan')
     .description('list every node that would run, in order, with the reason')
     .argument('<goal...>')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
-      status = await planCommand(goals, globals(command));
+      status = await (await import('./plan.ts')).planCommand(goals, globals(command));
     });
   program
     .command('why')
     .description('explain the rebuild decision for one node, with before/after values')
     .argument('<node>')
     .action(async (node: string, _opts: unknown, command: Command) => {
-      status = await whyCommand(node, globals(command));
+      status = await (await import('./why.ts')).whyCommand(node, globals(command));
     });
   program
     .command('graph')
@@ -189,28 +185,28 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<goal...>')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['dot', 'json', 'mermaid']).default('dot'))
     .action(async (goals: string[], _opts: unknown, command: Command) => {
-      status = await graphCommand(goals, globals(command) as GlobalOptions & { format?: string });
+      status = await (await import('./graph.ts')).graphCommand(goals, globals(command) as GlobalOptions & { format?: string });
     });
   program
     .command('list')
     .description('list the recipes and goals of the config')
     .addOption(new Option('--names', 'only the names of recipes and goals, one a line (for shell completion)').hideHelp())
     .action(async (_opts: unknown, command: Command) => {
-      status = await listCommand(globals(command) as GlobalOptions & { names?: boolean });
+      status = await (await import('./list.ts')).listCommand(globals(command) as GlobalOptions & { names?: boolean });
     });
   program
     .command('show')
     .description('print a recipe as resolved for a place: source, deps, environment, commands')
     .argument('<recipe>', 'recipe name or recipe@place')
     .action(async (name: string, _opts: unknown, command: Command) => {
-      status = await showCommand(name, globals(command));
+      status = await (await import('./show.ts')).showCommand(name, globals(command));
     });
   program
     .command('fetch')
     .description('download and verify every source the goals need, so the build can run offline')
     .argument('<goal...>')
     .action(async (goals: string[], _opts: unknown, command: Command) => {
-      status = await fetchCommand(goals, globals(command));
+      status = await (await import('./fetch.ts')).fetchCommand(goals, globals(command));
     });
   program
     .command('log')
@@ -219,21 +215,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('[phase]', 'prepare, configure, build, check or install')
     .option('-f, --follow', 'keep printing while the log grows, until the node finishes')
     .action(async (node: string, phase: string | undefined, _opts: unknown, command: Command) => {
-      status = await logCommand(node, phase, globals(command) as LogOptions);
+      status = await (await import('./log.ts')).logCommand(node, phase, globals(command) as LogOptions);
     });
   program
     .command('report')
     .description('write an HTML report of the last run: timeline, critical path, slowest nodes, cache hits, failures, graph')
     .option('-o, --out <file>', 'where to write it (default: report.html in the build root)')
     .action(async (_opts: unknown, command: Command) => {
-      status = await reportCommand(globals(command) as ReportOptions);
+      status = await (await import('./report.ts')).reportCommand(globals(command) as ReportOptions);
     });
   program
     .command('clean')
     .description('remove build products: of the given nodes, or all of them (sources are kept)')
     .argument('[node...]')
     .action(async (nodes: string[], _opts: unknown, command: Command) => {
-      status = await cleanCommand(nodes, globals(command));
+      status = await (await import('./clean.ts')).cleanCommand(nodes, globals(command));
     });
   program
     .command('verify')
@@ -243,21 +239,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--keep', 'keep the temporary build root even when everything is reproducible')
     .option('-v, --verbose', 'print every node and phase')
     .action(async (nodes: string[], _opts: unknown, command: Command) => {
-      status = await verifyCommand(nodes, globals(command) as VerifyOptions);
+      status = await (await import('./verify.ts')).verifyCommand(nodes, globals(command) as VerifyOptions);
     });
   const cache = program.command('cache').description('inspect and trim the local artifact cache');
   cache
     .command('stats')
     .description('print the number of entries and the size of the cache')
     .action(async (_opts: unknown, command: Command) => {
-      status = await cacheStatsCommand(globals(command));
+      status = await (await import('./cache.ts')).cacheStatsCommand(globals(command));
     });
   cache
     .command('gc')
     .description('evict least recently used entries until the cache is under a size')
     .requiredOption('--max-size <size>', 'size to get under: bytes, or with a unit (500M, 10G)')
     .action(async (_opts: unknown, command: Command) => {
-      status = await cacheGcCommand(globals(command) as GlobalOptions & { maxSize?: string });
+      status = await (await import('./cache.ts')).cacheGcCommand(globals(command) as GlobalOptions & { maxSize?: string });
     });
 
   program
