@@ -3,9 +3,10 @@
  * ext4, tar, OCI), byte-reproducible, checked with e2fsck/debugfs and skopeo, and
  * booted under qemu in software emulation with Debian's kernels, on every target
  * (x86_64, aarch64, i386, armv7): the cpio image as initramfs, and the ext4 image as
- * a virtio disk (through an initramfs that loads Debian's modules). A test-only boot script
- * (fixtures/boot-test) prints markers, runs bash and toybox, and powers the machine
- * off; a boot that hangs is killed and fails with its log.
+ * a virtio disk (through an initramfs that loads Debian's modules). finit is PID 1; a
+ * test-only finit.d service (fixtures/boot-test) prints markers, asks initctl, runs bash
+ * and toybox, and powers the machine off through finit; a boot that hangs is killed
+ * and fails with its log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
