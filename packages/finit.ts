@@ -17,9 +17,10 @@ import { configureCommand, removeRmrfPaths } from './autotools.ts';
 /**
  * finit's `make install` links reboot, halt and poweroff to initctl, beside
  * shutdown and suspend. toybox installs the first three in the same usr/bin, and
- * two nodes may not own one path: toybox keeps them. Its poweroff (without -f)
- * signals PID 1 (SIGUSR2), which finit answers with the same orderly power-off as
- * `initctl poweroff`.
+ * two nodes may not own one path: toybox keeps them. Its poweroff and reboot
+ * (without -f) signal PID 1 (SIGUSR2, SIGTERM), which finit answers with the same
+ * orderly shutdown as `initctl poweroff` and `initctl reboot`; its halt sends SIGUSR1,
+ * which finit 4.x no longer takes as halt (docs/images.md, Limitations).
  */
 const TOYBOX_OWNS = ['reboot', 'halt', 'poweroff'];
 
