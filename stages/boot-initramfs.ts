@@ -23,7 +23,9 @@ export function initScript(modules: readonly KernelModule[]): string {
   return `#!/bin/sh
 # Loads the modules a virtio ext4 root needs, then hands over to the image's init.
 export PATH=/bin
-mount -t devtmpfs dev /dev
+# Named devtmpfs, as the kernel's own automount names it: the "mount -a" of finit then sees
+# the fstab's devtmpfs line as mounted once /dev is moved into the new root.
+mount -t devtmpfs devtmpfs /dev
 mount -t proc proc /proc
 for module in ${modules.map((m) => m.name).join(' ')}; do
   insmod /lib/modules/$module.ko || ${fail('insmod $module failed')}
