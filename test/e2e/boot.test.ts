@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { execa } from 'execa';
 import { E2E_BUILD, engine, hasCommand } from '../helpers/e2e.ts';
 import type { TestProject } from '../helpers/project.ts';
-import { BOOT_TEST_IMAGE, bootAndCheck, makeBootTestProject, UNAME } from '../helpers/boot.ts';
+import { BOOT_TEST_IMAGE, bootAndCheck, bootInteractively, makeBootTestProject, UNAME } from '../helpers/boot.ts';
 import { targetInfo } from '../../sysroot/targets.ts';
 
 const IMAGE = BOOT_TEST_IMAGE;
@@ -93,6 +93,18 @@ describe.sequential('rootfs images and boot', { timeout: 30 * 60_000 }, () => {
       expect(await bootAndCheck(project, triple, 'ext4')).toMatch(/ROOT-MOUNT \/dev\/vda \/ ext4 rw/);
     });
   }
+
+  it('gives a root shell on the console of the default image, and poweroff ends the machine through finit', async () => {
+    const triple = 'x86_64-linux-musl';
+    const build = await engine(['run', 'rootfs', '--target', triple, '--toolchain', 'host', '--image', 'cpio'], project.dir);
+    expect(build.exitCode, `${build.stdout}\n${build.stderr}`).toBe(0);
+    const boot = await bootInteractively(project.dir, triple, 'echo SHELL-OK $((40+2)) $(cat /proc/1/comm) $(readlink /proc/1/exe)');
+    expect(boot.exitCode, boot.console).toBe(0);
+    expect(boot.console).toContain('SHELL-OK 42 init /usr/bin/finit');
+    // finit's orderly shutdown, not an immediate power-off.
+    expect(boot.console).toMatch(/Unmounting filesystems/);
+    expect(boot.console).toMatch(/reboot: Power down/);
+  });
 
   it('writes only the formats --image names, with the --image-size given', async () => {
     const triple = 'x86_64-linux-musl';

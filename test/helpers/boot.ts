@@ -84,3 +84,30 @@ export async function bootAndCheck(project: TestProject, triple: string, format:
   expect(console).toContain('TOYBOX-OK 3 x /etc/passwd');
   return console;
 }
+
+/**
+ * Boots the default `rootfs` image and drives its console like a user: Enter at
+ * finit's "Please press Enter", a command at the shell prompt, then toybox's
+ * `poweroff` (a signal to finit, which shuts down in order). Returns the console
+ * and qemu's exit code; killed after `timeout` ms.
+ */
+export async function bootInteractively(cwd: string, triple: string, command: string, timeout = 240_000): Promise<{ exitCode: number; console: string }> {
+  const run = execa(process.execPath, [CLI, '--build-dir', E2E_BUILD, 'boot', '--target', triple, '--image', 'cpio'], { cwd, reject: false, timeout, stdin: 'pipe', env: { NO_COLOR: '1', XDG_CACHE_HOME: path.join(TEST_CACHE, 'xdg-cache') } });
+  let seen = '';
+  let step: 'enter' | 'command' | 'poweroff' | 'done' = 'enter';
+  run.stdout?.on('data', (chunk: Buffer) => {
+    seen += chunk.toString('latin1');
+    if (step === 'enter' && seen.includes('Please press Enter to activate this console.')) {
+      step = 'command';
+      run.stdin?.write('\r');
+    } else if (step === 'command' && /# $/.test(seen)) {
+      step = 'poweroff';
+      run.stdin?.write(`${command}\r`);
+    } else if (step === 'poweroff' && /\n# $/.test(seen.slice(seen.lastIndexOf(command)))) {
+      step = 'done';
+      run.stdin?.write('poweroff\r');
+    }
+  });
+  const result = await run;
+  return { exitCode: result.exitCode ?? -1, console: `${String(result.stdout)}\n${String(result.stderr)}` };
+}
