@@ -25,6 +25,7 @@ apt-get install -y --no-install-recommends -o Acquire::Retries=3 \
   clang-19 lld-19 llvm-19 libclang-rt-19-dev \
   bison flex bc m4 ed rsync cmake ninja-build python3 perl libelf-dev \
   qemu-user-static qemu-system-x86 qemu-system-arm e2fsprogs meson \
+  pkgconf \
   chromium zsh skopeo
 
 bash "$here/apt-sources.sh"

@@ -2,7 +2,7 @@
  * The initramfs that boots an ext4 root with a distribution kernel: the target's own
  * static toybox, the kernel modules for a virtio disk and ext4 (kernel-modules.ts),
  * and an /init that loads them, mounts /dev/vda on /newroot and switch_root's into
- * the image's /etc/init.d/rcS. Written reproducibly with the cpio writer; it holds
+ * the image's init, finit (/sbin/init). Written reproducibly with the cpio writer; it holds
  * nothing of the host.
  */
 import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
@@ -15,14 +15,17 @@ const COMMANDS = ['sh', 'mount', 'umount', 'insmod', 'sleep', 'switch_root', 'po
 
 /** The device the boot command attaches the ext4 image as (the first virtio disk). */
 export const ROOT_DEVICE = '/dev/vda';
-export const ROOT_INIT = '/etc/init.d/rcS';
+/** PID 1 of the images: finit, through its init link (sbin -> usr/bin). */
+export const ROOT_INIT = '/sbin/init';
 
 export function initScript(modules: readonly KernelModule[]): string {
   const fail = (what: string): string => `{ echo "initramfs: ${what}"; poweroff -f; }`;
   return `#!/bin/sh
 # Loads the modules a virtio ext4 root needs, then hands over to the image's init.
 export PATH=/bin
-mount -t devtmpfs dev /dev
+# Named devtmpfs, as the kernel's own automount names it: the "mount -a" of finit then sees
+# the fstab's devtmpfs line as mounted once /dev is moved into the new root.
+mount -t devtmpfs devtmpfs /dev
 mount -t proc proc /proc
 for module in ${modules.map((m) => m.name).join(' ')}; do
   insmod /lib/modules/$module.ko || ${fail('insmod $module failed')}

@@ -177,7 +177,7 @@ export function bootCommand(): CommandDefinition {
           args = [...common, ...disk, '-append', [`console=${target.boot.console}`, `root=${ROOT_DEVICE}`, 'rootfstype=ext4', 'rw', `init=${ROOT_INIT}`, 'panic=-1', 'quiet', ...extra].join(' ')];
         }
       }
-      process.stderr.write(`Booting ${triple} (${path.basename(kernel)}, ${format} image) in ${target.boot.qemu}. Quit with Ctrl-A then X; the guest powers off when its shell exits.\n`);
+      process.stderr.write(`Booting ${triple} (${path.basename(kernel)}, ${format} image) in ${target.boot.qemu}. Quit with Ctrl-A then X, or power the guest off from its console with "poweroff".\n`);
       const result = await execa(target.boot.qemu, args, { stdio: 'inherit', reject: false });
       return result.exitCode ?? 1;
     },

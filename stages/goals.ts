@@ -17,11 +17,11 @@ const STAGE_PACKAGES: Record<string, readonly string[]> = {
 };
 
 /**
- * The default package set of a target image (the seed's TARGET_PKGS, as far as
- * recipes exist), plus grep and diffutils: toybox leaves grep and cmp to them, and
+ * The default package set of a target image (the seed's TARGET_PKGS: bash, toybox
+ * and finit, PID 1 of the images), plus grep and diffutils: toybox leaves grep and cmp to them, and
  * an image should not lose those commands.
  */
-export const TARGET_PACKAGES: readonly string[] = ['bash', 'toybox', 'grep', 'diffutils'];
+export const TARGET_PACKAGES: readonly string[] = ['bash', 'toybox', 'finit', 'grep', 'diffutils'];
 
 function stageNodes(stage: string, request: PlaceRequest): string[] {
   const index = (STAGES as readonly string[]).indexOf(stage);

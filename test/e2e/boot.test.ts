@@ -3,9 +3,10 @@
  * ext4, tar, OCI), byte-reproducible, checked with e2fsck/debugfs and skopeo, and
  * booted under qemu in software emulation with Debian's kernels, on every target
  * (x86_64, aarch64, i386, armv7): the cpio image as initramfs, and the ext4 image as
- * a virtio disk (through an initramfs that loads Debian's modules). A test-only boot script
- * (fixtures/boot-test) prints markers, runs bash and toybox, and powers the machine
- * off; a boot that hangs is killed and fails with its log.
+ * a virtio disk (through an initramfs that loads Debian's modules). finit is PID 1; a
+ * test-only finit.d service (fixtures/boot-test) prints markers, asks initctl, runs bash
+ * and toybox, and powers the machine off through finit; a boot that hangs is killed
+ * and fails with its log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
@@ -14,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { execa } from 'execa';
 import { E2E_BUILD, engine, hasCommand } from '../helpers/e2e.ts';
 import type { TestProject } from '../helpers/project.ts';
-import { BOOT_TEST_IMAGE, bootAndCheck, makeBootTestProject, UNAME } from '../helpers/boot.ts';
+import { BOOT_TEST_IMAGE, bootAndCheck, bootInteractively, makeBootTestProject, UNAME } from '../helpers/boot.ts';
 import { targetInfo } from '../../sysroot/targets.ts';
 
 const IMAGE = BOOT_TEST_IMAGE;
@@ -92,6 +93,18 @@ describe.sequential('rootfs images and boot', { timeout: 30 * 60_000 }, () => {
       expect(await bootAndCheck(project, triple, 'ext4')).toMatch(/ROOT-MOUNT \/dev\/vda \/ ext4 rw/);
     });
   }
+
+  it('gives a root shell on the console of the default image, and poweroff ends the machine through finit', async () => {
+    const triple = 'x86_64-linux-musl';
+    const build = await engine(['run', 'rootfs', '--target', triple, '--toolchain', 'host', '--image', 'cpio'], project.dir);
+    expect(build.exitCode, `${build.stdout}\n${build.stderr}`).toBe(0);
+    const boot = await bootInteractively(project.dir, triple, 'echo SHELL-OK $((40+2)) $(cat /proc/1/comm) $(readlink /proc/1/exe)');
+    expect(boot.exitCode, boot.console).toBe(0);
+    expect(boot.console).toContain('SHELL-OK 42 init /usr/bin/finit');
+    // finit's orderly shutdown, not an immediate power-off.
+    expect(boot.console).toMatch(/Unmounting filesystems/);
+    expect(boot.console).toMatch(/reboot: Power down/);
+  });
 
   it('writes only the formats --image names, with the --image-size given', async () => {
     const triple = 'x86_64-linux-musl';

@@ -1,6 +1,6 @@
 /**
  * The SBOM of a real target package set (musl, Linux headers, compiler-rt
- * builtins, toybox, bash, grep, diffutils for x86_64), built with the host toolchain in the shared
+ * builtins, toybox, bash, finit with libite and libuev, grep, diffutils for x86_64), built with the host toolchain in the shared
  * e2e build root: every installed file is listed with the SHA-256 of the file in
  * out/, and sources fetched through the apt provider name Debian's tarball.
  */
@@ -25,7 +25,7 @@ describe('sbom of a built target package set', () => {
     const spdx = await engine(['sbom', 'install', ...ARGS]);
     expect(spdx.exitCode, spdx.stderr).toBe(0);
     const doc = JSON.parse(spdx.stdout) as SpdxDoc;
-    expect(doc.packages.map((p) => p.name)).toEqual(['bash', 'compiler-rt-builtins', 'diffutils', 'grep', 'linux-headers', 'musl', 'toybox']);
+    expect(doc.packages.map((p) => p.name)).toEqual(['bash', 'compiler-rt-builtins', 'diffutils', 'finit', 'grep', 'libite', 'libuev', 'linux-headers', 'musl', 'toybox']);
     const files = new Map(doc.files.map((f) => [f.SPDXID, f]));
     for (const pkg of doc.packages) {
       expect(pkg.licenseDeclared).not.toBe('NOASSERTION');
