@@ -49,6 +49,11 @@ describe('the licenses of our recipes', () => {
     pcre2: 'BSD-3-Clause WITH PCRE2-exception',
     rsync: 'GPL-3.0-or-later',
     linux: 'GPL-2.0-only',
+    openssl: 'Apache-2.0',
+    curl: 'curl',
+    expat: 'MIT',
+    git: 'GPL-2.0-only',
+    wget: 'GPL-3.0-or-later',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
