@@ -71,9 +71,9 @@ async function serveHttps(root: string, key: string, cert: string): Promise<Stat
 }
 
 /** Make a CA-capable self-signed certificate for localhost with the target's own openssl. */
-async function makeCertificate(triple: string, out: string, work: string): Promise<{ key: string; cert: string }> {
-  const key = path.join(work, 'key.pem');
-  const cert = path.join(work, 'cert.pem');
+async function makeCertificate(triple: string, out: string, work: string, name = 'server'): Promise<{ key: string; cert: string }> {
+  const key = path.join(work, `${name}-key.pem`);
+  const cert = path.join(work, `${name}-cert.pem`);
   const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=localhost'];
   args.push('-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert);
   // The openssl.cnf the recipe installs (its v3_ca section makes the certificate a CA).
@@ -167,8 +167,10 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
       expect(version).toMatch(/^Features:.*\blibz\b/m);
       await expectOk(runIn(triple, bin('curl'), ['-sS', '--cacert', cert, '-o', 'curl.bin', `${server!.url}/payload.bin`], { cwd: work }));
       expect((await fs.readFile(path.join(work, 'curl.bin'))).equals(PAYLOAD)).toBe(true);
-      // Without the server's certificate (in no CA store) the peer is refused: 60.
-      const refused = await runIn(triple, bin('curl'), ['-sS', '-o', '/dev/null', `${server!.url}/payload.bin`]);
+      // With another CA than the server's, the peer is refused: 60. (Without any: 77,
+      // when /etc/ssl/cert.pem does not exist, as in our images.)
+      const other = await makeCertificate(triple, out, work, 'other');
+      const refused = await runIn(triple, bin('curl'), ['-sS', '--cacert', other.cert, '-o', '/dev/null', `${server!.url}/payload.bin`]);
       expect(refused.exitCode, refused.stderr).toBe(60);
     });
 
