@@ -167,8 +167,7 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
       expect(version).toMatch(/^Features:.*\blibz\b/m);
       await expectOk(runIn(triple, bin('curl'), ['-sS', '--cacert', cert, '-o', 'curl.bin', `${server!.url}/payload.bin`], { cwd: work }));
       expect((await fs.readFile(path.join(work, 'curl.bin'))).equals(PAYLOAD)).toBe(true);
-      // With another CA than the server's, the peer is refused: 60. (Without any: 77,
-      // when /etc/ssl/cert.pem does not exist, as in our images.)
+      // With another CA than the server's, the peer is refused: 60.
       const other = await makeCertificate(triple, out, work, 'other');
       const refused = await runIn(triple, bin('curl'), ['-sS', '--cacert', other.cert, '-o', '/dev/null', `${server!.url}/payload.bin`]);
       expect(refused.exitCode, refused.stderr).toBe(60);
