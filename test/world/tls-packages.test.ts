@@ -211,7 +211,7 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
     it.skipIf(!childProcessesRun)(`${triple}: git clones over HTTPS with libcurl`, async () => {
       const env = { HOME: work, GIT_CONFIG_NOSYSTEM: '1', GIT_EXEC_PATH: path.join(out, 'usr/libexec/git-core'), GIT_TEMPLATE_DIR: path.join(out, 'usr/share/git-core/templates') };
       const clone = path.join(work, 'cloned');
-      await expectOk(runIn(triple, bin('git'), ['-c', `http.sslCAInfo=${cert}`, 'clone', '-q', `${server!.url}/repo.git`, clone], { env }));
+      await expectOk(runIn(triple, bin('git'), ['clone', '-q', `${server!.url}/repo.git`, clone], { env: { ...env, GIT_SSL_CAINFO: cert } }));
       expect(await fs.readFile(path.join(clone, 'hello.txt'), 'utf8')).toBe('hello, static world\nsecond line\n');
       expect((await expectOk(runIn(triple, bin('git'), ['log', '--format=%s'], { cwd: clone, env }))).trim()).toBe('second commit\nfirst commit');
       // gc runs git repack and pack-objects as child processes: zlib-deflated objects into one pack.
