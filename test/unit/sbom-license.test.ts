@@ -50,6 +50,11 @@ describe('the licenses of our recipes', () => {
     rsync: 'GPL-3.0-or-later',
     linux: 'GPL-2.0-only',
     finit: 'MIT',
+    openssl: 'Apache-2.0',
+    curl: 'curl',
+    expat: 'MIT',
+    git: 'GPL-2.0-only',
+    wget: 'GPL-3.0-or-later',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {

@@ -1,0 +1,105 @@
+/**
+ * OpenSSL: the static libcrypto.a and libssl.a (with headers and .pc files) and the
+ * `openssl` program. make-rootfs moved from LibreSSL to OpenSSL; the configure
+ * options are its own, minus the ones OpenSSL 3 no longer knows (no-ssl2).
+ *
+ * OpenSSL's Configure is a Perl script, not autoconf: it takes CC, CFLAGS, LDFLAGS,
+ * AR and RANLIB from the environment (the place's) and a target name per
+ * architecture, which selects the assembler routines.
+ *
+ * Certificates: OPENSSLDIR is /etc/ssl, so the library looks for /etc/ssl/cert.pem
+ * and /etc/ssl/certs/ (SSL_CERT_FILE and SSL_CERT_DIR override both). No recipe
+ * installs a CA bundle: docs/stages.md says how to add one to an image.
+ */
+import { defineRecipe, type Context } from 'rootfs-engine';
+import { rootfsOf } from '../sysroot/place.ts';
+import { removeRmrfPaths } from './autotools.ts';
+
+/** Configure's target name for each of our targets, by the triple's architecture. */
+const OPENSSL_TARGETS: Readonly<Record<string, string>> = {
+  x86_64: 'linux-x86_64',
+  aarch64: 'linux-aarch64',
+  // linux-armv4 is OpenSSL's one 32-bit ARM target: its assembler picks the
+  // ARMv7/NEON code paths at run time, and -march=armv7-a comes from CFLAGS.
+  armv7: 'linux-armv4',
+  i386: 'linux-x86',
+};
+
+function opensslTarget(ctx: Context): string {
+  const { target } = rootfsOf(ctx);
+  const arch = target.triple.split('-')[0] ?? '';
+  const name = OPENSSL_TARGETS[arch];
+  if (name === undefined) throw new Error(`openssl: no Configure target for ${target.triple} (known: ${Object.keys(OPENSSL_TARGETS).join(', ')})`);
+  return name;
+}
+
+/**
+ * Only apps/openssl: without this, the default PROGRAMS of OpenSSL 3 also links
+ * its few hundred test programs against the static libraries. The check phase
+ * builds them (its make has no such override).
+ */
+const ONLY_THE_OPENSSL_PROGRAM = 'PROGRAMS=apps/openssl';
+
+export const openssl = defineRecipe({
+  name: 'openssl',
+  version: '3.5.7',
+  license: 'Apache-2.0',
+  description: 'TLS/SSL and cryptography library and the openssl tool',
+  homepage: 'https://www.openssl.org/',
+  source: {
+    urls: ['https://github.com/openssl/openssl/releases/download/openssl-3.5.7/openssl-3.5.7.tar.gz', 'https://www.openssl.org/source/openssl-3.5.7.tar.gz'],
+    sha256: 'a8c0d28a529ca480f9f36cf5792e2cd21984552a3c8e4aa11a24aa31aeac98e8',
+    // Debian's orig tarball is the upstream release itself (Debian ships OpenSSL's
+    // own signature of it, openssl_3.5.7.orig.tar.gz.asc).
+    debian: { package: 'openssl', version: '3.5.7-1~deb13u2' },
+  },
+  tools: ['clang', 'make', 'perl'],
+  phases: {
+    configure: (ctx) => {
+      const target = opensslTarget(ctx);
+      return [
+        [
+          'perl',
+          `${ctx.dirs.src}/Configure`,
+          target,
+          '--prefix=/usr',
+          // lib, not lib64 (linux-x86_64's default multilib suffix).
+          '--libdir=lib',
+          '--openssldir=/etc/ssl',
+          'no-shared',
+          // Static musl has no working dlopen: no loadable engines or providers
+          // (implies no-module, so the legacy provider is built into libcrypto).
+          'no-dso',
+          'no-zlib',
+          // 128-bit integer NIST curve code: x86_64 only, as in make-rootfs.
+          ...(target === 'linux-x86_64' ? ['enable-ec_nistp_64_gcc_128'] : []),
+          // As make-rootfs: no async jobs (musl has no makecontext), no compression,
+          // and none of the rarely used or weak algorithms.
+          'no-async',
+          'no-comp',
+          'no-idea',
+          'no-mdc2',
+          'no-rc5',
+          'no-ec2m',
+          'no-sm2',
+          'no-sm4',
+          'no-ssl3',
+          'no-seed',
+          'no-weak-ssl-ciphers',
+          // The manual pages would be generated with pod2man; the image drops them anyway.
+          'no-docs',
+          '-Wa,--noexecstack',
+        ],
+      ];
+    },
+    build: () => `make ${ONLY_THE_OPENSSL_PROGRAM}`,
+    check: () => 'make test HARNESS_JOBS=2',
+    install: (ctx) => [
+      `make install_sw install_ssldirs ${ONLY_THE_OPENSSL_PROGRAM} DESTDIR=${ctx.dirs.dest}`,
+      // c_rehash and the misc/ scripts (CA.pl, tsget.pl) are Perl, which the
+      // image may not have; openssl.cnf.dist is a second copy of openssl.cnf.
+      `rm -rf ${ctx.dirs.dest}/usr/bin/c_rehash ${ctx.dirs.dest}/etc/ssl/misc ${ctx.dirs.dest}/etc/ssl/openssl.cnf.dist ${ctx.dirs.dest}/etc/ssl/ct_log_list.cnf.dist`,
+      ...removeRmrfPaths(ctx.dirs.dest),
+    ],
+  },
+});
