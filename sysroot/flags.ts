@@ -80,7 +80,8 @@ export function deriveFlags(input: FlagInput): Flags {
     ...config.link,
     ...(target.archLdFlags ?? target.archFlags),
   ];
-  const cxxLibrary = ['-stdlib=libc++', '-nostdinc++', '-isystem', `${input.sysroot}/usr/include/c++/v1`];
+  // -stdlib only matters to a link: a compile-only run would warn that it is unused.
+  const cxxLibrary = ['--start-no-unused-arguments', '-stdlib=libc++', '--end-no-unused-arguments', '-nostdinc++', '-isystem', `${input.sysroot}/usr/include/c++/v1`];
   return { targetFlags, cflags: compile, cxxflags: [...compile, ...cxxLibrary], ldflags: link, cxxLinkFlags: ['-stdlib=libc++'] };
 }
 
