@@ -29,11 +29,15 @@ import { pcre2 } from './pcre2.ts';
 import { rsync } from './rsync.ts';
 import { linux } from './linux.ts';
 import { libcxx } from './libcxx.ts';
+import { gperf } from './gperf.ts';
+import { ninja } from './ninja.ts';
 import { rootfs, rootfsImage, rootfsOptions, type RootfsImageOptions } from './rootfs.ts';
 
 export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
   zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux, rootfsImage, rootfsOptions, type RootfsImageOptions,
-  libcxx };
+  libcxx,
+  gperf,
+  ninja };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -49,4 +53,6 @@ export const allRecipes: readonly Recipe[] = [
   musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
   zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux,
   libcxx,
+  gperf,
+  ninja,
 ];

@@ -49,6 +49,9 @@ describe('the licenses of our recipes', () => {
     pcre2: 'BSD-3-Clause WITH PCRE2-exception',
     rsync: 'GPL-3.0-or-later',
     linux: 'GPL-2.0-only',
+    libcxx: 'Apache-2.0 WITH LLVM-exception OR NCSA OR MIT',
+    gperf: 'GPL-3.0-or-later',
+    ninja: 'Apache-2.0',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
