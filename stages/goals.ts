@@ -13,7 +13,7 @@ const STAGE_PACKAGES: Record<string, readonly string[]> = {
   stage2: ['toybox'],
   // make-rootfs's STAGE3_PKGS, as far as recipes exist (bc is its stage4's; it is here
   // with the rest of the base set).
-  stage3: ['toybox', 'bash', 'zlib', 'xz', 'make', 'grep', 'm4', 'diffutils', 'bc', 'bison', 'flex', 'pkgconf', 'ncurses', 'libedit', 'libffi', 'mawk', 'pcre2', 'rsync'],
+  stage3: ['toybox', 'bash', 'zlib', 'xz', 'make', 'grep', 'm4', 'diffutils', 'bc', 'bison', 'flex', 'pkgconf', 'ncurses', 'libedit', 'libffi', 'mawk', 'pcre2', 'rsync', 'libcxx', 'gperf', 'ninja'],
 };
 
 /**
