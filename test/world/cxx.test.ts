@@ -149,7 +149,7 @@ describe.sequential('host toolchain: the C++ runtime (libcxx) and the C++ packag
       const source = path.join(tmp, 'lookup.c');
       await fs.writeFile(
         source,
-        `${generated}\n#include <stdio.h>\n#include <string.h>\nint main(int argc, char **argv) { for (int i = 1; i < argc; i++) printf("%s=%d\\n", argv[i], in_word_set(argv[i], strlen(argv[i])) != 0); return 0; }\n`,
+        `#include <stdio.h>\n#include <string.h>\n${generated}\nint main(int argc, char **argv) { for (int i = 1; i < argc; i++) printf("%s=%d\\n", argv[i], in_word_set(argv[i], strlen(argv[i])) != 0); return 0; }\n`,
       );
       const program = path.join(tmp, 'lookup');
       const compile = await execa(path.join(binDir, 'clang'), [...flags.cflags, source, '-o', program, ...flags.ldflags], { reject: false });
