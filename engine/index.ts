@@ -37,7 +37,7 @@ export {
   type UrlSource,
 } from './recipe.ts';
 export { EngineError, isEngineError, type ErrorCode } from './errors.ts';
-export { withJobserverSlots } from './exec/jobserver-slots.ts';
+export { withJobserverSlots, withFifoJobserver } from './exec/jobserver-slots.ts';
 export type { EngineEvent, RunCounts } from './events.ts';
 export type { NodeId } from './graph/node-id.ts';
 export { installedPaths } from './store/installed.ts';

@@ -11,7 +11,7 @@
  * library found in the build machine's /usr/lib would break that silently.
  * Not a recipe.
  */
-import type { Context, Phase, PhaseName } from 'rootfs-engine';
+import { withJobserverSlots, type Context, type Phase, type PhaseName } from 'rootfs-engine';
 import { rootfsOf } from '../sysroot/place.ts';
 import { removeRmrfPaths } from './autotools.ts';
 
@@ -57,7 +57,9 @@ export function cmakeConfigureCommand(ctx: Context, options: CMakeOptions = {}, 
 export function cmakePhases(options: CMakeOptions = {}, sourceSubdir = ''): Partial<Record<PhaseName, Phase>> {
   return {
     configure: (ctx) => [cmakeConfigureCommand(ctx, options, sourceSubdir)],
-    build: (ctx) => [['cmake', '--build', ctx.dirs.obj]],
+    // The build machine's ninja (1.11 on Debian 12) is no jobserver client and would
+    // run nproc+2 jobs: it gets -j of the tokens free at its start.
+    build: (ctx) => withJobserverSlots((jobs) => `cmake --build ${ctx.dirs.obj} --parallel ${jobs}`),
     install: (ctx) => [`DESTDIR=${ctx.dirs.dest} cmake --install ${ctx.dirs.obj}`, ...removeRmrfPaths(ctx.dirs.dest)],
   };
 }

@@ -29,6 +29,9 @@ import { pcre2 } from './pcre2.ts';
 import { rsync } from './rsync.ts';
 import { linux } from './linux.ts';
 import { finit } from './finit.ts';
+import { libcxx } from './libcxx.ts';
+import { gperf } from './gperf.ts';
+import { ninja } from './ninja.ts';
 import { rootfs, rootfsImage, rootfsOptions, type RootfsImageOptions } from './rootfs.ts';
 import { openssl } from './openssl.ts';
 import { curl } from './curl.ts';
@@ -40,6 +43,7 @@ export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, lib
   zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux, rootfsImage, rootfsOptions, type RootfsImageOptions,
   finit };
 export { openssl, curl, expat, git, wget };
+export { libcxx, gperf, ninja };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -57,4 +61,7 @@ export const allRecipes: readonly Recipe[] = [
   zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux,
   finit,
   openssl, curl, expat, git, wget,
+  libcxx,
+  gperf,
+  ninja,
 ];

@@ -5,7 +5,7 @@
  * as make-rootfs ships one per target in pkg/files/meson/). Not a recipe.
  */
 import type { BuildType } from '../sysroot/flags.ts';
-import type { Context, Phase, PhaseName } from 'rootfs-engine';
+import { withJobserverSlots, type Context, type Phase, type PhaseName } from 'rootfs-engine';
 import { rootfsOf } from '../sysroot/place.ts';
 import { removeRmrfPaths } from './autotools.ts';
 
@@ -50,7 +50,9 @@ export function mesonPhases(args: readonly string[] = []): Partial<Record<PhaseN
       const writeCrossFile = facts.stage === undefined ? [`cat > ${mesonCrossFilePath(ctx)} <<'ROOTFS_ENGINE_EOF'\n${facts.mesonCrossFile}ROOTFS_ENGINE_EOF`] : [];
       return [`mkdir -p ${ctx.dirs.obj}`, ...writeCrossFile, mesonSetupCommand(ctx, args)];
     },
-    build: (ctx) => [['meson', 'compile', '-C', ctx.dirs.obj]],
+    // meson compile runs the build machine's ninja (1.11 on Debian 12, no jobserver
+    // client, nproc+2 jobs by default): it gets -j of the tokens free at its start.
+    build: (ctx) => withJobserverSlots((jobs) => `meson compile -C ${ctx.dirs.obj} -j ${jobs}`),
     install: (ctx) => [['meson', 'install', '-C', ctx.dirs.obj, '--no-rebuild', '--destdir', ctx.dirs.dest], ...removeRmrfPaths(ctx.dirs.dest)],
   };
 }

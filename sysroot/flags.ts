@@ -16,6 +16,13 @@
  *   - stage1 builds against its own musl sysroot, so it keeps the static flags and
  *     adds -U_FORTIFY_SOURCE, where the seed dropped everything (its stage1 linked
  *     against glibc). Recipes that build host programs use hostFlags().
+ *   - C++ uses the place's own libc++ (the libcxx recipe): CXXFLAGS select it with
+ *     -stdlib=libc++ (which also picks -lc++ when clang++ links with CXXFLAGS, as
+ *     autotools and CMake do) and name its headers explicitly after -nostdinc++,
+ *     because clang looks in its own install dir (<bin>/../include/c++/v1) before
+ *     the sysroot, and a host or stage LLVM may have headers there. The place's
+ *     libc++.a carries libc++abi and libunwind, so links keep --unwindlib=none and
+ *     C links never need an unwinder.
  */
 import type { TargetInfo } from './targets.ts';
 
@@ -50,6 +57,8 @@ export interface Flags {
   cflags: string[];
   cxxflags: string[];
   ldflags: string[];
+  /** Added to ldflags where a link of C++ objects does not see CXXFLAGS (meson's cpp_link_args). */
+  cxxLinkFlags: string[];
 }
 
 export function deriveFlags(input: FlagInput): Flags {
@@ -71,7 +80,9 @@ export function deriveFlags(input: FlagInput): Flags {
     ...config.link,
     ...(target.archLdFlags ?? target.archFlags),
   ];
-  return { targetFlags, cflags: compile, cxxflags: [...compile], ldflags: link };
+  // -stdlib only matters to a link: a compile-only run would warn that it is unused.
+  const cxxLibrary = ['--start-no-unused-arguments', '-stdlib=libc++', '--end-no-unused-arguments', '-nostdinc++', '-isystem', `${input.sysroot}/usr/include/c++/v1`];
+  return { targetFlags, cflags: compile, cxxflags: [...compile, ...cxxLibrary], ldflags: link, cxxLinkFlags: ['-stdlib=libc++'] };
 }
 
 /** Flags for programs that run on the build machine during a build (HOSTCC and friends). */

@@ -88,7 +88,7 @@ function mesonCrossFile(target: TargetInfo, flags: Flags): string {
     `c_args = ${list(flags.cflags)}`,
     `cpp_args = ${list(flags.cxxflags)}`,
     `c_link_args = ${list(flags.ldflags)}`,
-    `cpp_link_args = ${list(flags.ldflags)}`,
+    `cpp_link_args = ${list([...flags.ldflags, ...flags.cxxLinkFlags])}`,
     '',
     '[host_machine]',
     "system = 'linux'",

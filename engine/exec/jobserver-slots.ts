@@ -27,3 +27,15 @@ export function withJobserverSlots(run: (jobs: string) => string): string {
     'exit $s',
   ].join('\n');
 }
+
+/**
+ * A shell command run with only the fifo form of the jobserver in MAKEFLAGS, for
+ * clients that read the fifo themselves but take the last --jobserver-auth they see
+ * and refuse the `R,W` pipe form (ninja >= 1.13 then ignores the jobserver and
+ * runs as many jobs as it likes). The engine appends the pipe form when an old make
+ * is on PATH; this drops it for the one command. Without a jobserver (--no-jobserver)
+ * MAKEFLAGS is left as it is.
+ */
+export function withFifoJobserver(command: string): string {
+  return `(MAKEFLAGS=$(printf '%s' "$MAKEFLAGS" | sed 's/ --jobserver-auth=[0-9][0-9]*,[0-9][0-9]*//g'); export MAKEFLAGS; ${command})`;
+}

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { Jobserver, JOBSERVER_FDS, makeNeedsPipeForm } from '../../engine/exec/jobserver.ts';
-import { withJobserverSlots } from '../../engine/exec/jobserver-slots.ts';
+import { withFifoJobserver, withJobserverSlots } from '../../engine/exec/jobserver-slots.ts';
 
 /**
  * A fake client speaking the protocol over the fifo path (make 4.4 style): takes
@@ -158,5 +158,18 @@ describe('jobserver', () => {
     expect(server.available()).toBe(1);
     server.release(other!);
     server.release(node!);
+  });
+
+  it('gives a fifo client (ninja >= 1.13) MAKEFLAGS without the pipe form it would take last and refuse', async () => {
+    const server = create(2);
+    const command = withFifoJobserver('printf "[%s]" "$MAKEFLAGS"; exit 3');
+    const run = (makeflags: string | undefined) =>
+      execa('/bin/sh', ['-c', command], { env: { PATH: '/usr/bin:/bin', ...(makeflags === undefined ? {} : { MAKEFLAGS: makeflags }) }, extendEnv: false, reject: false });
+    const both = await run(server.makeflags(true));
+    expect(both.exitCode).toBe(3);
+    expect(String(both.stdout)).toBe(`[${server.makeflags(false)}]`);
+    expect(String(both.stdout)).toMatch(/^\[ -j2 --jobserver-auth=fifo:\S+\]$/);
+    expect(String((await run('-j4')).stdout)).toBe('[-j4]');
+    expect(String((await run(undefined)).stdout)).toBe('[]');
   });
 });

@@ -55,6 +55,9 @@ describe('the licenses of our recipes', () => {
     expat: 'MIT',
     git: 'GPL-2.0-only',
     wget: 'GPL-3.0-or-later',
+    libcxx: 'Apache-2.0 WITH LLVM-exception OR NCSA OR MIT',
+    gperf: 'GPL-3.0-or-later',
+    ninja: 'Apache-2.0',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
