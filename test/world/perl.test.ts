@@ -95,10 +95,13 @@ describe.sequential('host toolchain: perl, static with its core modules', { time
     });
 
     it(`${triple}: perl -V: no dl, @INC in the image's /usr`, async () => {
-      const version = await expectOk(runIn(triple, perl, ['-V']));
+      const version = await expectOk(runIn(triple, perl, ['-V'], { env }));
       expect(version).toContain('Summary of my perl5 (revision 5 version 40 subversion 1)');
       expect(version).toContain('usethreads');
+      // PERL5LIB's two directories come first; then perl's own, which must be the image's.
       const inc = version.slice(version.indexOf('@INC:')).split('\n').slice(1).map((line) => line.trim()).filter(Boolean);
+      expect(inc.slice(0, 2)).toEqual(env.PERL5LIB.split(':'));
+      inc.splice(0, 2);
       expect(inc).toEqual([
         '/usr/lib/perl5/site_perl',
         '/usr/share/perl5/site_perl',
@@ -107,7 +110,7 @@ describe.sequential('host toolchain: perl, static with its core modules', { time
         '/usr/lib/perl5/core_perl',
         '/usr/share/perl5/core_perl',
       ]);
-      expect((await expectOk(runIn(triple, perl, ['-V:usedl', '-V:dynamic_ext']))).trim()).toBe("usedl='undef';\ndynamic_ext='';");
+      expect((await expectOk(runIn(triple, perl, ['-V:usedl', '-V:dynamic_ext'], { env }))).trim()).toBe("usedl='undef';\ndynamic_ext='';");
       const statics = await expectOk(runIn(triple, perl, ['-MConfig', '-e', 'print $Config{static_ext}'], { env }));
       for (const ext of ['POSIX', 'List/Util', 'Digest/MD5', 'Digest/SHA', 'Data/Dumper', 'Storable', 'Encode', 'Compress/Raw/Zlib', 'Time/HiRes']) {
         expect(statics.split(' '), ext).toContain(ext);
