@@ -134,4 +134,13 @@ describe.sequential('host toolchain: perl, static with its core modules', { time
       await fs.rm(work, { recursive: true, force: true });
     });
   }
+
+  it('x86_64-linux-musl: with the tree as / (rootfs-engine shell), perl finds its modules through its own @INC', async () => {
+    // toybox provides the /usr/bin/sh that `shell` needs.
+    const toybox = await engine(['run', 'toybox', '--target', 'x86_64-linux-musl', '--toolchain', 'host']);
+    expect(toybox.exitCode, `${toybox.stdout}\n${toybox.stderr}`).toBe(0);
+    const inside = await engine(['shell', 'x86_64-linux-musl', '--', '/usr/bin/perl', '-MPOSIX=floor', '-MDigest::SHA=sha256_hex', '-MStorable=dclone', '-e', 'print floor(-1.5), " ", sha256_hex("abc"), " ", dclone([7])->[0], " $INC{q{POSIX.pm}}\n"']);
+    expect(inside.exitCode, inside.stderr).toBe(0);
+    expect(inside.stdout.trim()).toBe('-2 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 7 /usr/lib/perl5/core_perl/POSIX.pm');
+  });
 });
