@@ -124,7 +124,8 @@ export const perl = defineRecipe({
       return [
         `mkdir -p ${ctx.dirs.obj}/bin ${ctx.dirs.obj}/target`,
         `install -m 755 ${FILES}/ssh ${ctx.dirs.obj}/bin/ssh`,
-        `PATH=${ctx.dirs.obj}/bin:$PATH ${configure}`,
+        // Our ssh first on PATH (the whole command's: Configure writes scripts that call it).
+        `export PATH=${ctx.dirs.obj}/bin:$PATH && ${configure}`,
       ];
     },
     build: (ctx) => `cd ${ctx.dirs.src} && PATH=${ctx.dirs.obj}/bin:$PATH make`,
