@@ -50,11 +50,7 @@ function configureArgs(ctx: Context): string[] {
     '-Dloclibpth= ',
     // Configure's header and library probes look in <sysroot>/usr/include and lib.
     `-Dsysroot=${facts.sysroot}`,
-    // Configure probes some compiler flags (-fno-strict-aliasing, -fstack-protector)
-    // by compiling with $cc alone and running the result: for a foreign target cc
-    // itself must name the target, or the probe builds a host program that qemu
-    // refuses and perl loses -fno-strict-aliasing.
-    runsHere(ctx) ? '-Dcc=clang' : `-Dcc=clang ${facts.flags.targetFlags.join(' ')}`,
+    '-Dcc=clang',
     '-Dld=clang',
     '-Dar=llvm-ar',
     '-Dnm=llvm-nm',
@@ -87,6 +83,10 @@ function configureArgs(ctx: Context): string[] {
   ];
   if (!runsHere(ctx)) {
     args.push(
+      // Configure probes -fno-strict-aliasing, -pipe and -fstack-protector-strong by
+      // linking with $cc and no ldflags, which cannot make a static foreign program:
+      // the probe fails and perl would lose -fno-strict-aliasing, which its code needs.
+      '-Accflags=-fno-strict-aliasing -fstack-protector-strong',
       '-Dusecrosscompile',
       `-Dtargetarch=${facts.target.triple}`,
       // "localhost" through our ssh: test programs run here under qemu-user.
