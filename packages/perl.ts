@@ -86,7 +86,8 @@ function configureArgs(ctx: Context): string[] {
       // Configure probes -fno-strict-aliasing, -pipe and -fstack-protector-strong by
       // linking with $cc and no ldflags, which cannot make a static foreign program:
       // the probe fails and perl would lose -fno-strict-aliasing, which its code needs.
-      '-Accflags=-fno-strict-aliasing -fstack-protector-strong',
+      '-A',
+      'ccflags=-fno-strict-aliasing -fstack-protector-strong',
       '-Dusecrosscompile',
       `-Dtargetarch=${facts.target.triple}`,
       // "localhost" through our ssh: test programs run here under qemu-user.
