@@ -32,6 +32,7 @@ import { finit } from './finit.ts';
 import { libcxx } from './libcxx.ts';
 import { gperf } from './gperf.ts';
 import { ninja } from './ninja.ts';
+import { perl } from './perl.ts';
 import { rootfs, rootfsImage, rootfsOptions, type RootfsImageOptions } from './rootfs.ts';
 import { openssl } from './openssl.ts';
 import { curl } from './curl.ts';
@@ -44,6 +45,7 @@ export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, lib
   finit };
 export { openssl, curl, expat, git, wget };
 export { libcxx, gperf, ninja };
+export { perl };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -64,4 +66,5 @@ export const allRecipes: readonly Recipe[] = [
   libcxx,
   gperf,
   ninja,
+  perl,
 ];

@@ -58,6 +58,7 @@ describe('the licenses of our recipes', () => {
     libcxx: 'Apache-2.0 WITH LLVM-exception OR NCSA OR MIT',
     gperf: 'GPL-3.0-or-later',
     ninja: 'Apache-2.0',
+    perl: 'Artistic-1.0-Perl OR GPL-1.0-or-later',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
