@@ -49,6 +49,7 @@ describe('the licenses of our recipes', () => {
     pcre2: 'BSD-3-Clause WITH PCRE2-exception',
     rsync: 'GPL-3.0-or-later',
     linux: 'GPL-2.0-only',
+    python: 'Python-2.0',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
