@@ -51,6 +51,21 @@ export const PYTHON_CHECK_TESTS = [
   'test_decimal', 'test_struct', 'test_math', 'test_re', 'test_datetime', 'test_unicodedata', 'test_os',
 ] as const;
 
+/**
+ * Test cases `check` skips (regrtest's --ignore, matched against test ids), each a
+ * known difference of a static musl interpreter, not a build fault (found by running
+ * the list above on x86_64):
+ * - ctypes cases that open libraries or look symbols up by name, or use
+ *   ctypes.pythonapi: musl's static dlopen/dlsym always fail;
+ * - musl's fma() returns +0.0 where the test expects -0.0 (test_fma_zero_result);
+ * - musl has no locale-dependent byte case mapping (re's locale tests);
+ * - musl's fpathconf() does not fail on a bad descriptor (test_fpathconf).
+ */
+export const PYTHON_CHECK_IGNORED = [
+  'test_dlerror', 'test_python_api', 'test_values', 'test.test_ctypes.test_errno.Test.test_open',
+  'test_fma_zero_result', 'test_locale_caching', 'test_locale_compiled', 'test_fpathconf',
+] as const;
+
 export const python = defineRecipe({
   name: 'python',
   version: VERSION,
@@ -108,7 +123,7 @@ export const python = defineRecipe({
     build: () => 'make LINKFORSHARED= EXTRA_CFLAGS=-DTHREAD_STACK_SIZE=0x100000',
     check: (ctx) => {
       const qemu = isCross(ctx) ? [rootfsOf(ctx).target.qemuUser] : [];
-      return [[...qemu, './python', '-m', 'test', '--timeout=1800', ...PYTHON_CHECK_TESTS]];
+      return [[...qemu, './python', '-m', 'test', '--timeout=1800', ...PYTHON_CHECK_IGNORED.flatMap((test) => ['-i', test]), ...PYTHON_CHECK_TESTS]];
     },
     install: (ctx) => [
       `make install LINKFORSHARED= EXTRA_CFLAGS=-DTHREAD_STACK_SIZE=0x100000 DESTDIR=${ctx.dirs.dest}`,
