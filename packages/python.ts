@@ -126,7 +126,11 @@ export const python = defineRecipe({
       return [[...qemu, './python', '-m', 'test', '--timeout=1800', ...PYTHON_CHECK_IGNORED.flatMap((test) => ['-i', test]), ...PYTHON_CHECK_TESTS]];
     },
     install: (ctx) => [
-      `make install LINKFORSHARED= EXTRA_CFLAGS=-DTHREAD_STACK_SIZE=0x100000 DESTDIR=${ctx.dirs.dest}`,
+      // COMPILEALL_OPTS= compiles the library's .pyc files in one process: its
+      // default -j0 starts a multiprocessing forkserver whose AF_UNIX socket, under
+      // the node's TMPDIR deep in the build root, exceeds the 108-byte path limit
+      // (make ignores the failure and installs no .pyc at all).
+      `make install COMPILEALL_OPTS= LINKFORSHARED= EXTRA_CFLAGS=-DTHREAD_STACK_SIZE=0x100000 DESTDIR=${ctx.dirs.dest}`,
       `ln -sf python3 ${ctx.dirs.dest}/usr/bin/python`,
       ...removeRmrfPaths(ctx.dirs.dest),
     ],

@@ -16,6 +16,9 @@ import { TARGETS } from '../../sysroot/targets.ts';
 
 const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl'] as const;
 
+/** Runs must not write .pyc files into the out tree (files no manifest lists). */
+const NO_BYTECODE = { PYTHONDONTWRITEBYTECODE: '1' };
+
 /** Modules that must be compiled into the interpreter (sys.builtin_module_names). */
 const BUILT_IN = ['zlib', '_ctypes', 'pyexpat', '_json', '_sha2', '_sha3', '_md5', '_blake2', '_lzma', '_decimal', 'readline', '_socket', 'math', 'unicodedata'];
 
@@ -76,7 +79,7 @@ describe.sequential('python 3.13, static, host toolchain', { timeout: 4 * 60 * 6
       const started = Date.now();
       const run = await engine(['run', 'python', '--target', triple, '--toolchain', 'host'], undefined, 4 * 60 * 60_000);
       expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
-      console.log(`python for ${triple}: ${Math.round((Date.now() - started) / 1000)} s (${run.stdout.match(/\d+ built, \d+ up to date/)?.[0] ?? 'no summary'})`);
+      console.log(`python for ${triple}: ${Math.round((Date.now() - started) / 1000)} s (${run.stdout.match(/Done in [^\n]*/)?.[0] ?? 'no summary'})`);
       const elf = await inspectElf(path.join(out, 'usr/bin/python3.13'));
       expect(elf?.machine).toBe(target.elfMachine);
       expect(elf?.interpreter).toBeUndefined();
@@ -84,19 +87,21 @@ describe.sequential('python 3.13, static, host toolchain', { timeout: 4 * 60 * 6
       const library = await fs.readdir(path.join(out, 'usr/lib/python3.13'), { recursive: true });
       expect(library.filter((file) => /\.so(\.|$)/.test(file))).toEqual([]);
       expect((await fs.stat(path.join(out, 'usr/lib/python3.13/os.py'))).isFile()).toBe(true);
+      // Byte-compiled at install time (opt-2 files are only ever written by compileall).
+      expect((await fs.stat(path.join(out, 'usr/lib/python3.13/__pycache__/os.cpython-313.opt-2.pyc'))).isFile()).toBe(true);
       work = await fs.mkdtemp(path.join(os.tmpdir(), `python-${triple}-`));
     });
 
     it(`${triple}: --version, and the core modules are built in`, async () => {
-      expect((await expectOk(runIn(triple, python, ['--version']))).trim()).toBe('Python 3.13.5');
-      const names = (await expectOk(runIn(triple, python, ['-c', 'import sys; print(" ".join(sys.builtin_module_names))']))).trim().split(' ');
+      expect((await expectOk(runIn(triple, python, ['--version'], { env: NO_BYTECODE }))).trim()).toBe('Python 3.13.5');
+      const names = (await expectOk(runIn(triple, python, ['-c', 'import sys; print(" ".join(sys.builtin_module_names))'], { env: NO_BYTECODE }))).trim().split(' ');
       for (const name of BUILT_IN) expect(names, name).toContain(name);
     });
 
     it(`${triple}: a script uses zlib, hashlib, json, pyexpat, ctypes, lzma and decimal`, async () => {
       const script = path.join(work, 'modules.py');
       await fs.writeFile(script, SCRIPT);
-      const lines = (await expectOk(runIn(triple, python, [script], { cwd: work }))).trim().split('\n');
+      const lines = (await expectOk(runIn(triple, python, [script], { cwd: work, env: NO_BYTECODE }))).trim().split('\n');
       expect(lines[0]).toMatch(/^zlib 1\.3\.1 \d+$/);
       expect(lines).toContain('sha256 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
       expect(lines).toContain('md5 900150983cd24fb0d6963f7d28e17f72');
@@ -114,11 +119,11 @@ describe.sequential('python 3.13, static, host toolchain', { timeout: 4 * 60 * 6
 
     it(`${triple}: the library comes from the installed tree, also with PYTHONHOME`, async () => {
       const where = 'import os, sys, json; print(os.__file__); print(json.__file__); print(sys.prefix)';
-      const [osFile, jsonFile, prefix] = (await expectOk(runIn(triple, python, ['-c', where], { cwd: work }))).trim().split('\n');
+      const [osFile, jsonFile, prefix] = (await expectOk(runIn(triple, python, ['-c', where], { cwd: work, env: NO_BYTECODE }))).trim().split('\n');
       expect(osFile).toBe(path.join(out, 'usr/lib/python3.13/os.py'));
       expect(jsonFile).toBe(path.join(out, 'usr/lib/python3.13/json/__init__.py'));
       expect(prefix).toBe(path.join(out, 'usr'));
-      const home = await expectOk(runIn(triple, python, ['-c', where], { cwd: work, env: { PYTHONHOME: path.join(out, 'usr') } }));
+      const home = await expectOk(runIn(triple, python, ['-c', where], { cwd: work, env: { ...NO_BYTECODE, PYTHONHOME: path.join(out, 'usr') } }));
       expect(home.trim().split('\n')[0]).toBe(path.join(out, 'usr/lib/python3.13/os.py'));
       expect(home).not.toContain(path.join(E2E_BUILD, 'obj'));
     });
