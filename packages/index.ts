@@ -33,6 +33,7 @@ import { libcxx } from './libcxx.ts';
 import { gperf } from './gperf.ts';
 import { ninja } from './ninja.ts';
 import { perl } from './perl.ts';
+import { python } from './python.ts';
 import { rootfs, rootfsImage, rootfsOptions, type RootfsImageOptions } from './rootfs.ts';
 import { openssl } from './openssl.ts';
 import { curl } from './curl.ts';
@@ -45,7 +46,7 @@ export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, lib
   finit };
 export { openssl, curl, expat, git, wget };
 export { libcxx, gperf, ninja };
-export { perl };
+export { perl, python };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -63,8 +64,6 @@ export const allRecipes: readonly Recipe[] = [
   zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux,
   finit,
   openssl, curl, expat, git, wget,
-  libcxx,
-  gperf,
-  ninja,
-  perl,
+  libcxx, gperf, ninja,
+  perl, python,
 ];
