@@ -8,7 +8,10 @@
  * build: key, version, duration, time) and its logs. Logs written after the
  * record mean the last attempt failed; their tail is the excerpt.
  *
- *   tsx scripts/world-report.ts [BUILD_ROOT]
+ *   tsx scripts/world-report.ts [BUILD_ROOT...]
+ *
+ * With several build roots (the world split across machines or worktrees), each
+ * package and place takes the newest result among them.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -31,6 +34,8 @@ export interface NodeResult {
   key?: string;
   buildSeconds?: number;
   finishedAt?: string;
+  /** When the result was reached (the record's time, or the failed log's). */
+  at: string;
   /** The failed attempt: its phase log's last lines. */
   failedPhase?: string;
   excerpt?: string[];
@@ -48,7 +53,7 @@ async function readRecord(root: string, place: string, recipe: string): Promise<
 }
 
 /** The newest build log of a node, when it is newer than `after` (ms). */
-async function newerLog(root: string, place: string, recipe: string, after: number): Promise<{ phase: string; file: string } | undefined> {
+async function newerLog(root: string, place: string, recipe: string, after: number): Promise<{ phase: string; file: string; mtime: number } | undefined> {
   let newest: { phase: string; file: string; mtime: number } | undefined;
   for (const name of BUILD_LOGS) {
     const file = path.join(root, 'log', place, recipe, name);
@@ -66,7 +71,7 @@ export async function collectResults(root: string): Promise<WorldResults> {
       // A second of slack: the install log is closed just before the record is written.
       const failed = await newerLog(root, place, recipe.name, record ? Date.parse(record.finishedAt) + 1000 : 0);
       if (!record && !failed) continue;
-      const result: NodeResult = { status: failed ? 'failed' : 'ok' };
+      const result: NodeResult = { status: failed ? 'failed' : 'ok', at: failed ? new Date(failed.mtime).toISOString() : record!.finishedAt };
       if (record) {
         result.version = record.inputs['recipe.version'];
         result.key = record.key;
@@ -79,6 +84,20 @@ export async function collectResults(root: string): Promise<WorldResults> {
         result.excerpt = lines.slice(-8).map((line) => line.slice(0, 200));
       }
       (results[recipe.name] ??= {})[place] = result;
+    }
+  }
+  return { generatedAt: new Date().toISOString(), results };
+}
+
+/** Several build roots' results: per package and place, the newest. */
+export function mergeResults(worlds: readonly WorldResults[]): WorldResults {
+  const results: WorldResults['results'] = {};
+  for (const world of worlds) {
+    for (const [recipe, places] of Object.entries(world.results)) {
+      for (const [place, result] of Object.entries(places)) {
+        const seen = results[recipe]?.[place];
+        if (!seen || Date.parse(result.at) > Date.parse(seen.at)) (results[recipe] ??= {})[place] = result;
+      }
     }
   }
   return { generatedAt: new Date().toISOString(), results };
@@ -133,12 +152,15 @@ export function renderMarkdown(world: WorldResults): string {
 
 async function main(): Promise<void> {
   const cache = process.env['ROOTFS_ENGINE_TEST_CACHE'] ?? path.join(os.tmpdir(), 'rootfs-engine-test-cache');
-  const root = path.resolve(process.argv[2] ?? path.join(cache, 'e2e-build'));
-  if (!(await fs.stat(path.join(root, 'state')).catch(() => undefined))) {
-    process.stderr.write(`world-report: ${root} is not a build root (no state/ in it). Run \`npm run test:world\` first, or pass the build root to report on.\n`);
-    process.exit(2);
+  const roots = (process.argv.length > 2 ? process.argv.slice(2) : [path.join(cache, 'e2e-build')]).map((r) => path.resolve(r));
+  for (const root of roots) {
+    if (!(await fs.stat(path.join(root, 'state')).catch(() => undefined))) {
+      process.stderr.write(`world-report: ${root} is not a build root (no state/ in it). Run \`npm run test:world\` first, or pass the build roots to report on.\n`);
+      process.exit(2);
+    }
   }
-  const world = await collectResults(root);
+  const world = mergeResults(await Promise.all(roots.map((root) => collectResults(root))));
+  const root = roots.join(', ');
   await fs.writeFile(path.join(REPO, 'packages', 'world-results.json'), `${JSON.stringify(world, null, 2)}\n`);
   await fs.writeFile(path.join(REPO, 'docs', 'packages.md'), renderMarkdown(world));
   const counts = Object.values(world.results).flatMap((row) => Object.values(row));

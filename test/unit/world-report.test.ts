@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { promises as fs, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { collectResults, renderMarkdown } from '../../scripts/world-report.ts';
+import { collectResults, mergeResults, renderMarkdown } from '../../scripts/world-report.ts';
 
 async function writeRecord(root: string, place: string, recipe: string, finishedAt: Date, version: string): Promise<void> {
   const dir = path.join(root, 'state', 'nodes', place);
@@ -36,11 +36,11 @@ describe('world report', () => {
       await writeLog(root, 'x86_64-linux-musl', 'zlib', 'check', 'FAIL\n', new Date(built.getTime() + 60_000));
 
       const world = await collectResults(root);
-      expect(world.results['zlib']).toEqual({ 'x86_64-linux-musl': { status: 'ok', version: '1.3.1', key: 'abcdef0123456789', buildSeconds: 12.3, finishedAt: built.toISOString() } });
+      expect(world.results['zlib']).toEqual({ 'x86_64-linux-musl': { status: 'ok', at: built.toISOString(), version: '1.3.1', key: 'abcdef0123456789', buildSeconds: 12.3, finishedAt: built.toISOString() } });
       expect(world.results['xz']!['aarch64-linux-musl']).toMatchObject({ status: 'failed', failedPhase: 'configure', version: '5.6.4' });
       expect(world.results['xz']!['aarch64-linux-musl']!.excerpt).toHaveLength(8);
       expect(world.results['xz']!['aarch64-linux-musl']!.excerpt!.at(-1)).toBe('configure: error: no C compiler');
-      expect(world.results['make']).toEqual({ 'i386-linux-musl': { status: 'failed', failedPhase: 'build', excerpt: ['error: boom'] } });
+      expect(world.results['make']).toEqual({ 'i386-linux-musl': { status: 'failed', at: built.toISOString(), failedPhase: 'build', excerpt: ['error: boom'] } });
       expect(world.results['bash']).toBeUndefined();
 
       const markdown = renderMarkdown(world);
@@ -51,5 +51,13 @@ describe('world report', () => {
     } finally {
       await fs.rm(root, { recursive: true, force: true });
     }
+  });
+
+  it('takes, per package and place, the newest result of several build roots', () => {
+    const older = { generatedAt: '', results: { zlib: { x: { status: 'failed' as const, at: '2026-11-26T01:00:00.000Z', failedPhase: 'build' } }, xz: { x: { status: 'ok' as const, at: '2026-11-26T03:00:00.000Z' } } } };
+    const newer = { generatedAt: '', results: { zlib: { x: { status: 'ok' as const, at: '2026-11-26T02:00:00.000Z' } }, xz: { x: { status: 'failed' as const, at: '2026-11-26T02:00:00.000Z' } } } };
+    const merged = mergeResults([older, newer]);
+    expect(merged.results['zlib']!['x']!.status).toBe('ok');
+    expect(merged.results['xz']!['x']!.status).toBe('ok');
   });
 });
