@@ -404,7 +404,9 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       return fail('setup', (error as Error).message, undefined, []);
     }
     const checking = settings.check?.has(id) === true;
-    if (checking && evaluation.fresh && evaluation.record && (await holdsBuildOf(layout.objDir(node.place.name, node.recipe.name), evaluation.key!))) {
+    // A node to check counts as fresh only while its object dir still holds that build.
+    const fresh = evaluation.fresh && evaluation.record !== undefined && (!checking || (await holdsBuildOf(layout.objDir(node.place.name, node.recipe.name), evaluation.key!)));
+    if (checking && fresh) {
       const token = jobserver ? await jobserver.acquire(settings.signal) : { implicit: true };
       if (!token) {
         counts.cancelled += 1;
@@ -424,7 +426,7 @@ export async function buildGraph(resolved: ResolvedGraph, context: BuildContext,
       }
       if (checked.kind === 'failed') return fail(checked.phase, checked.message, checked.logFile, checked.tail);
     }
-    if (evaluation.fresh && evaluation.record && !(checking && !(await holdsBuildOf(layout.objDir(node.place.name, node.recipe.name), evaluation.key!)))) {
+    if (fresh && evaluation.record) {
       outputs.set(id, evaluation.record.outputHash);
       counts.fresh += 1;
       emit({ type: 'node-fresh', id, time: Date.now() });

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import { makeProject, type TestProject } from '../helpers/project.ts';
+import { peakConcurrency } from '../helpers/concurrency.ts';
 
 const JOBS_PER_NODE = 8;
 
@@ -22,26 +23,6 @@ function slowMakefile(log: string, count: number, seconds: number, extra = ''): 
   ].join('\n');
 }
 
-/** Highest number of jobs between a start and its end at any moment. */
-function peakConcurrency(text: string): number {
-  const events = text
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [kind, time] = line.split(' ');
-      return { delta: kind === 'start' ? 1 : -1, time: BigInt(time!) };
-    })
-    // Ends first on equal times: a job that ends as another starts is not overlap.
-    .sort((a, b) => (a.time === b.time ? a.delta - b.delta : a.time < b.time ? -1 : 1));
-  let running = 0;
-  let peak = 0;
-  for (const event of events) {
-    running += event.delta;
-    peak = Math.max(peak, running);
-  }
-  return peak;
-}
 
 function config(nodes: string[], makefile: string, command = 'make -f'): string {
   const recipes = nodes.map(

@@ -20,6 +20,7 @@ import { inspectElf } from '../../sysroot/elf.ts';
 import { deriveFlags, type Flags } from '../../sysroot/flags.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 import { findHostToolchain } from '../../sysroot/toolchain.ts';
+import { peakConcurrency } from '../helpers/concurrency.ts';
 
 const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl'] as const;
 
@@ -57,25 +58,6 @@ int main() {
 }
 `;
 
-/** Highest number of intervals (start/end lines of one log) open at once. */
-function peakConcurrency(text: string): number {
-  const events = text
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [kind, time] = line.split(' ');
-      return { delta: kind === 'start' ? 1 : -1, time: BigInt(time!) };
-    })
-    .sort((a, b) => (a.time === b.time ? a.delta - b.delta : a.time < b.time ? -1 : 1));
-  let running = 0;
-  let peak = 0;
-  for (const event of events) {
-    running += event.delta;
-    peak = Math.max(peak, running);
-  }
-  return peak;
-}
 
 /** A build.ninja of `count` edges, each sleeping between a start and an end line in `log`. */
 function slowBuildNinja(log: string, count: number, seconds: number): string {
