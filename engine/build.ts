@@ -603,8 +603,25 @@ async function executeNode(
     env['CMAKE_BUILD_PARALLEL_LEVEL'] = String(settings.jobs);
   }
 
+  const sandbox = place.definition.sandbox;
+  if (sandbox?.available) {
+    try {
+      await sandbox.available();
+    } catch (error) {
+      return { kind: 'failed', phase: 'setup', message: (error as Error).message, tail: [] };
+    }
+  }
   const missing: string[] = [];
-  for (const tool of recipe.tools ?? []) if (!(await findOnPath(tool, env['PATH'] ?? ''))) missing.push(tool);
+  const hostPath = sandbox ? (inside: string): string | undefined => sandbox.hostPath(inside, real) : undefined;
+  for (const tool of recipe.tools ?? []) if (!(await findOnPath(tool, env['PATH'] ?? '', hostPath))) missing.push(tool);
+  if (missing.length > 0 && sandbox) {
+    return {
+      kind: 'failed',
+      phase: 'setup',
+      message: `${node.id} needs ${missing.join(', ')} on PATH (${env['PATH']}) ${sandbox.description}, and ${missing.length === 1 ? 'it is' : 'they are'} not there. Build the node${missing.length === 1 ? '' : 's'} that install${missing.length === 1 ? 's it' : ' them'} there first, or leave this recipe out of ${place.name}; nothing was built.`,
+      tail: [],
+    };
+  }
   if (missing.length > 0) {
     return {
       kind: 'failed',
@@ -641,15 +658,28 @@ async function executeNode(
         const resolvedCommand: Command = typeof command === 'string' ? real(command) : command.map(real);
         writeSync(fd, `$ ${describeCommand(resolvedCommand)}\n`);
         // The limit is for the whole phase: each command gets what is left of it.
-        outcome = await runCommand({
-          command: resolvedCommand,
-          cwd: objDir,
-          env,
-          logFd: fd,
-          timeoutMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
-          signal: settings.signal,
-          inheritFds: jobs.jobserver ? [jobs.jobserver.childFd, jobs.jobserver.childFd] : [],
-        });
+        const sandboxed = sandbox
+          ? await sandbox.wrap({
+              argv: typeof resolvedCommand === 'string' ? ['/bin/sh', '-c', resolvedCommand] : resolvedCommand,
+              cwd: objDir,
+              env,
+              sharedDirs: [...new Set([layout.root, srcDir].filter((dir) => dir !== ''))],
+              realPath: real,
+            })
+          : undefined;
+        try {
+          outcome = await runCommand({
+            command: sandboxed ? sandboxed.argv : resolvedCommand,
+            cwd: objDir,
+            env: sandboxed ? { ...sandboxed.env } : env,
+            logFd: fd,
+            timeoutMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
+            signal: settings.signal,
+            inheritFds: jobs.jobserver ? [jobs.jobserver.childFd, jobs.jobserver.childFd] : [],
+          });
+        } finally {
+          await sandboxed?.cleanup?.();
+        }
         if (outcome.kind !== 'ok') {
           failedCommand = describeCommand(resolvedCommand);
           break;

@@ -238,6 +238,19 @@ export interface PlaceDefinition {
    * saying why not and how to make it possible (qemu-user with binfmt_misc, say).
    */
   canRunPrograms?: () => Promise<string | undefined>;
+  /**
+   * The nodes that provide a recipe's `tools` in this place, when they are built by
+   * the run rather than found on the build machine (stage4 runs the programs of the
+   * stage3 tree): each node of the place depends on the providers of its own tools.
+   * Tools without a provider are looked up as usual.
+   */
+  toolNodes?: (tools: readonly string[]) => readonly DepRef[];
+  /**
+   * Runs the place's phase commands somewhere other than the build machine's own
+   * root (stage4 builds with the stage3 tree as `/`). Paths in commands, their cwd
+   * and env are the same inside and out; the sandbox decides what else is there.
+   */
+  sandbox?: CommandSandbox;
   facts?: PlaceFacts;
   /**
    * The identity of the toolchain (compiler versions, resolved paths). It is part of
@@ -248,6 +261,41 @@ export interface PlaceDefinition {
   requirements?: readonly HostRequirement[];
   /** Debian package of each program the place's recipes may list in `tools` (for `doctor`). */
   hostPackages?: Readonly<Record<string, string>>;
+}
+
+/** One phase command, as the engine would run it on the build machine. */
+export interface SandboxRequest {
+  argv: readonly string[];
+  cwd: string;
+  env: Readonly<Record<string, string>>;
+  /**
+   * Host directories the command uses (the build root, the source tree): the sandbox
+   * must show them at their own paths, writable.
+   */
+  sharedDirs: readonly string[];
+  /** Real paths for the engine's path tokens (a place definition holds token paths). */
+  realPath: (text: string) => string;
+}
+
+export interface SandboxedCommand {
+  /** What the engine runs on the build machine instead. */
+  argv: readonly string[];
+  env: Readonly<Record<string, string>>;
+  /** Called after the command has exited. */
+  cleanup?: () => Promise<void>;
+}
+
+export interface CommandSandbox {
+  /** For people: where commands run, e.g. `inside out/stage3 (user namespaces)`. */
+  description: string;
+  /** Refuses (an EngineError for people) when the sandbox cannot work on this machine. */
+  available?: () => Promise<void>;
+  wrap: (request: SandboxRequest) => Promise<SandboxedCommand>;
+  /**
+   * Where a path inside is found on the build machine, for the engine's check of a
+   * recipe's tools before anything runs; undefined when it is nowhere.
+   */
+  hostPath: (insidePath: string, realPath: (text: string) => string) => string | undefined;
 }
 
 export interface InstallCheckInput {

@@ -15,10 +15,12 @@
  * Every place's base is its C library, kernel headers and compiler-rt builtins:
  * every other node of the place depends on them.
  */
+import path from 'node:path';
 import { EngineError, type PlaceDefinition, type PlaceResolver } from 'rootfs-engine';
 import { isBuildType, BUILD_TYPES } from '../sysroot/flags.ts';
 import { makePlace } from '../sysroot/place.ts';
 import { buildMachineTriple, isTriple, targetInfo, TARGETS } from '../sysroot/targets.ts';
+import { STAGE4_BASE_TOOLS, STAGE4_TREE, stage4Sandbox, stage4ToolNodes } from './stage4.ts';
 import { type Toolchain, findHostToolchain, missingHostToolchain, probeHostToolchain, stageToolchain } from '../sysroot/toolchain.ts';
 
 export const STAGES = ['stage1', 'stage2', 'stage3', 'stage4'] as const;
@@ -48,12 +50,6 @@ export function rootfsPlaces(): PlaceResolver {
         `"${name}" is neither a stage nor a supported target. Stages: ${STAGES.join(', ')}; targets: ${Object.keys(TARGETS).join(', ')}.`,
       );
     }
-    if (name === 'stage4') {
-      throw new EngineError(
-        'UNKNOWN_PLACE',
-        'stage4 (rebuilding the system from inside the stage3 tree, in user namespaces) is not available yet; stage3 is the last stage this version builds. See docs/stages.md.',
-      );
-    }
     const host = request.inspect ? await inspectedHostToolchain() : await findHostToolchain();
     const outDir = request.dirs.out(name);
     const stage = stageIndex >= 0 ? name : undefined;
@@ -61,6 +57,36 @@ export function rootfsPlaces(): PlaceResolver {
     let toolchain = host;
     let toolchainNodes: string[] = [];
     let toolchainSysroot: string | undefined;
+    if (name === 'stage4') {
+      // Inside the stage3 tree: its own LLVM (llvm profile) or the host's, mounted in.
+      const tree = request.dirs.out(STAGE4_TREE);
+      if (profile === 'llvm') {
+        toolchain = { ...stageToolchain(STAGE4_TREE, tree, host.major), binDir: '/usr/bin', description: `LLVM of the ${STAGE4_TREE} tree` };
+        toolchainSysroot = '/';
+      }
+      const nativeTriple = buildMachineTriple();
+      return makePlace({
+        name,
+        target: targetInfo(nativeTriple),
+        stage: name,
+        toolchain,
+        outDir,
+        buildType,
+        baseDeps: BASE_PACKAGES,
+        toolchainNodes: [...STAGE4_BASE_TOOLS, ...(profile === 'llvm' ? ['llvm'] : [])].map((recipe) => `${recipe}@${STAGE4_TREE}`),
+        toolchainSysroot,
+        staticOnly: true,
+        toolNodes: stage4ToolNodes,
+        sandbox: stage4Sandbox({
+          tree,
+          outRoot: path.dirname(tree),
+          hostCompiler:
+            profile === 'host'
+              ? { binDir: host.binDir, nativeTriple, resourceDir: path.join('/usr', 'lib', 'clang-resource', host.major) }
+              : undefined,
+        }),
+      });
+    }
     if (profile === 'llvm' && stageIndex !== 0) {
       const provider = stageIndex > 0 ? STAGES[stageIndex - 1]! : 'stage3';
       toolchainSysroot = request.dirs.out(provider);

@@ -19,9 +19,14 @@ import { EngineError } from 'rootfs-engine';
 export interface BindMount {
   /** A host path. */
   from: string;
-  /** Where it appears inside (absolute; not under /usr, which is the read-only tree). */
+  /** Where it appears inside (absolute; under /usr only when usr is an overlay). */
   to: string;
   writable?: boolean;
+  /**
+   * Writable, but through an overlay whose changes vanish with the namespace: the
+   * host directory is never written (a config file added beside a host program).
+   */
+  overlay?: boolean;
 }
 
 export interface IsolatedCommand {
@@ -30,6 +35,14 @@ export interface IsolatedCommand {
   /** Directories whose contents are copied, in order, into the tmpfs /etc. */
   etc?: readonly string[];
   binds?: readonly BindMount[];
+  /**
+   * `read-only` (default): the tree's usr/ as it is. `overlay`: writable through an
+   * overlay whose changes vanish with the namespace, so binds and `rootFiles` may
+   * add to /usr without touching the tree.
+   */
+  usr?: 'read-only' | 'overlay';
+  /** A host directory whose contents are copied over the new root after every mount. */
+  rootFiles?: string;
   /** Working directory inside (default /root). */
   cwd?: string;
   /** The whole environment inside (nothing of the host's leaks in). */
@@ -40,43 +53,67 @@ export interface IsolatedCommand {
 // Runs on the host's /bin/sh inside the new namespaces, before the chroot. Every
 // path arrives as an argument, never spliced into the script text.
 const SETUP_SCRIPT = String.raw`set -eu
-root=$1 tree=$2 cwd=$3 binds=$4 etcs=$5; shift 5
-mount -t tmpfs -o mode=0755 rootfs-engine "$root"
+base=$1 tree=$2 cwd=$3 binds=$4 etcs=$5 usr=$6 files=$7; shift 7
+# One tmpfs holds the new root and the overlays' upper layers, which stay outside it.
+mount -t tmpfs -o mode=0755 rootfs-engine "$base"
+root=$base/root
+mkdir -p "$root" "$base/upper" "$base/work"
 mkdir -p "$root/usr" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/run" "$root/root" "$root/etc" "$root/var"
-mount --rbind "$tree/usr" "$root/usr"
-mount -o remount,bind,ro "$root/usr"
+if [ "$usr" = overlay ]; then
+  mkdir -p "$base/upper/usr" "$base/work/usr"
+  mount -t overlay overlay -o "lowerdir=$tree/usr,upperdir=$base/upper/usr,workdir=$base/work/usr" "$root/usr"
+else
+  mount --rbind "$tree/usr" "$root/usr"
+  mount -o remount,bind,ro "$root/usr"
+fi
 ln -s usr/bin "$root/bin"; ln -s usr/lib "$root/lib"; ln -s usr/bin "$root/sbin"; ln -s /run "$root/var/run"
 mount --rbind /dev "$root/dev"
 mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 printf '%s\n' "$etcs" | while IFS= read -r dir; do [ -z "$dir" ] || cp -R "$dir/." "$root/etc/"; done
+n=0
 printf '%s\n' "$binds" | while IFS='	' read -r from to mode; do
   [ -n "$from" ] || continue
-  if [ -d "$from" ]; then mkdir -p "$root$to"; else mkdir -p "$(dirname "$root$to")"; : > "$root$to"; fi
-  mount --rbind "$from" "$root$to"
-  [ "$mode" = rw ] || mount -o remount,bind,ro "$root$to"
+  n=$((n + 1))
+  if [ -d "$from" ]; then mkdir -p "$root$to"; else mkdir -p "$(dirname "$root$to")"; [ -e "$root$to" ] || : > "$root$to"; fi
+  if [ "$mode" = overlay ]; then
+    mkdir -p "$base/upper/$n" "$base/work/$n"
+    mount -t overlay overlay -o "lowerdir=$from,upperdir=$base/upper/$n,workdir=$base/work/$n" "$root$to"
+  else
+    mount --rbind "$from" "$root$to"
+    [ "$mode" = rw ] || mount -o remount,bind,ro "$root$to"
+  fi
 done
+[ -z "$files" ] || cp -R --remove-destination "$files/." "$root/"
 # unshare without namespace flags: chroot plus chdir into the new root in one step.
 exec unshare --root="$root" --wd="$cwd" /usr/bin/env -i "$@"
 `;
 
 /** The host command line that runs `command` inside its tree. */
 export async function isolatedInvocation(command: IsolatedCommand): Promise<{ file: string; args: string[]; cleanup: () => Promise<void> }> {
+  const usr = command.usr ?? 'read-only';
   for (const bind of command.binds ?? []) {
-    if (!path.isAbsolute(bind.to) || bind.to === '/usr' || bind.to.startsWith('/usr/')) {
-      throw new EngineError('USAGE', `Cannot mount ${bind.from} at ${bind.to}: the place inside must be an absolute path outside /usr (the tree's read-only usr).`);
+    const underUsr = bind.to === '/usr' || bind.to.startsWith('/usr/');
+    if (!path.isAbsolute(bind.to) || bind.to === '/usr' || (underUsr && usr !== 'overlay')) {
+      throw new EngineError('USAGE', `Cannot mount ${bind.from} at ${bind.to}: the place inside must be an absolute path, under /usr only when usr is an overlay.`);
+    }
+  }
+  // overlayfs splits its options at commas and its lower dirs at colons.
+  for (const dir of [command.tree, ...(command.binds ?? []).filter((b) => b.overlay).map((b) => b.from)]) {
+    if (usr === 'overlay' && /[,:]/.test(dir)) {
+      throw new EngineError('USAGE', `${dir} has a comma or a colon in its path, which an overlay mount cannot take. Move the build directory to a path without them.`);
     }
   }
   // The mount point of the tmpfs root: an empty host directory, covered only
   // inside the private mount namespace.
   const mountPoint = await fs.mkdtemp(path.join(os.tmpdir(), 'rootfs-engine-ns-'));
-  const binds = (command.binds ?? []).map((b) => `${b.from}\t${b.to}\t${b.writable ? 'rw' : 'ro'}`).join('\n');
+  const binds = (command.binds ?? []).map((b) => `${b.from}\t${b.to}\t${b.overlay ? 'overlay' : b.writable ? 'rw' : 'ro'}`).join('\n');
   const env = Object.entries(command.env).map(([k, v]) => `${k}=${v}`);
   const cwd = command.cwd ?? '/root';
   return {
     file: 'unshare',
-    args: ['--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child', '/bin/sh', '-c', SETUP_SCRIPT, 'setup', mountPoint, command.tree, cwd, binds, (command.etc ?? []).join('\n'), ...env, ...command.argv],
+    args: ['--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child', '/bin/sh', '-c', SETUP_SCRIPT, 'setup', mountPoint, command.tree, cwd, binds, (command.etc ?? []).join('\n'), usr, command.rootFiles ?? '', ...env, ...command.argv],
     cleanup: () => fs.rm(mountPoint, { recursive: true, force: true }),
   };
 }

@@ -5,7 +5,7 @@
  * install check that enforces "no dynamic loader, no shared libraries".
  */
 import path from 'node:path';
-import { EngineError, type Context, type HostRequirement, type PlaceDefinition } from 'rootfs-engine';
+import { EngineError, type CommandSandbox, type Context, type DepRef, type HostRequirement, type PlaceDefinition } from 'rootfs-engine';
 import { deriveFlags, type BuildType, type Flags } from './flags.ts';
 import { buildMachineTriple, type TargetInfo } from './targets.ts';
 import { LLVM_TOOLS, llvmToolPackages, type Toolchain } from './toolchain.ts';
@@ -70,6 +70,10 @@ export interface PlaceSpec {
   /** The out dir of the place that built the toolchain (stage toolchains only). */
   toolchainSysroot?: string;
   staticOnly: boolean;
+  /** Where the place's commands run, when not on the build machine itself (stage4). */
+  sandbox?: CommandSandbox;
+  /** The nodes that provide a recipe's tools in this place (stage4: stage3's). */
+  toolNodes?: (tools: readonly string[]) => readonly DepRef[];
 }
 
 function mesonCrossFile(target: TargetInfo, flags: Flags): string {
@@ -133,14 +137,14 @@ function placeRequirements(spec: PlaceSpec): HostRequirement[] {
       optional: true,
     });
   }
-  if (spec.stage === 'stage3') {
+  if (spec.stage === 'stage3' || spec.stage === 'stage4') {
     requirements.push({
       kind: 'probe',
       name: 'user namespaces',
-      purpose: 'stage 4 (builds inside the stage3 tree; not available yet)',
+      purpose: spec.stage === 'stage4' ? 'stage 4 runs every command inside the stage3 tree' : 'stage 4 and `rootfs-engine shell` (they run inside the stage3 tree)',
       probe: probeUserNamespaces,
       hint: 'enable them: sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=15000 (as root), and install util-linux for unshare and setpriv',
-      optional: true,
+      optional: spec.stage !== 'stage4',
     });
   }
   return requirements;
@@ -202,6 +206,8 @@ export function makePlace(spec: PlaceSpec): PlaceDefinition {
     requirements: placeRequirements(spec),
     hostPackages: hostPackages(toolchain),
     canRunPrograms: () => whyProgramsCannotRun(target),
+    ...(spec.sandbox ? { sandbox: spec.sandbox } : {}),
+    ...(spec.toolNodes ? { toolNodes: spec.toolNodes } : {}),
     checkInstall: async ({ stagingDir, files }) => {
       const problems = await checkStaticElves(stagingDir, files, target.elfMachine);
       // Outside static-only places (the seed's stage1 LLVM links the host's libc)

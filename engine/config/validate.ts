@@ -60,6 +60,8 @@ const place = z
     toolchain: fn.optional(),
     checkInstall: fn.optional(),
     canRunPrograms: fn.optional(),
+    toolNodes: fn.optional(),
+    sandbox: z.object({ description: z.string(), available: fn.optional(), wrap: fn, hostPath: fn }).strict().optional(),
     requirements: z.array(z.object({ kind: z.enum(['tool', 'probe']) }).passthrough()).optional(),
     hostPackages: stringMap.optional(),
   })

@@ -100,8 +100,12 @@ function toolWants(input: DoctorInput): { wants: ToolWant[]; probes: Array<HostR
     const place = node.place.definition;
     const placePath = node.env['PATH'] ?? DEFAULT_PATH;
     const packageOf = (tool: string): string | undefined => place.hostPackages?.[tool] ?? DEBIAN_PACKAGES[tool];
-    for (const tool of node.recipe.tools ?? []) {
-      wants.push({ tool, searchPath: placePath, neededBy: node.id, debianPackage: packageOf(tool), optional: false });
+    // A sandboxed place's programs are those of the tree it runs in, which the run
+    // builds: the build checks them when the node starts, not the host here.
+    if (!place.sandbox) {
+      for (const tool of node.recipe.tools ?? []) {
+        wants.push({ tool, searchPath: placePath, neededBy: node.id, debianPackage: packageOf(tool), optional: false });
+      }
     }
     const source = node.recipe.source;
     if (source && !isPathSource(source)) {

@@ -54,13 +54,22 @@ async function isExecutableFile(file: string): Promise<boolean> {
   }
 }
 
-/** Where `tool` is on a colon-separated search path (or the path itself, if it has a slash). */
-export async function findOnPath(tool: string, searchPath: string): Promise<string | undefined> {
-  if (tool.includes('/')) return (await isExecutableFile(tool)) ? tool : undefined;
+/**
+ * Where `tool` is on a colon-separated search path (or the path itself, if it has a
+ * slash). `hostPath` maps a path as a sandboxed command sees it to the build
+ * machine's (a place whose commands run inside another tree); the result is the
+ * path as the command sees it.
+ */
+export async function findOnPath(tool: string, searchPath: string, hostPath: (inside: string) => string | undefined = (p) => p): Promise<string | undefined> {
+  const exists = async (candidate: string): Promise<boolean> => {
+    const onHost = hostPath(candidate);
+    return onHost !== undefined && (await isExecutableFile(onHost));
+  };
+  if (tool.includes('/')) return (await exists(tool)) ? tool : undefined;
   for (const dir of searchPath.split(':')) {
     if (!dir) continue;
     const candidate = path.join(dir, tool);
-    if (await isExecutableFile(candidate)) return candidate;
+    if (await exists(candidate)) return candidate;
   }
   return undefined;
 }

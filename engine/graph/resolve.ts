@@ -152,7 +152,13 @@ export function resolveNode(recipe: Recipe, place: ResolvedPlace, buildType: str
     fail('its deps', error);
   }
   const id = nodeId(recipe.name, place.name);
-  const refs = [...declared, ...(place.definition.toolchainNodes ?? []), ...(withBase ? (place.definition.deps ?? []) : [])];
+  let toolProviders: readonly string[] = [];
+  try {
+    toolProviders = place.definition.toolNodes?.(recipe.tools ?? []) ?? [];
+  } catch (error) {
+    fail('its tools', error);
+  }
+  const refs = [...declared, ...(place.definition.toolchainNodes ?? []), ...toolProviders, ...(withBase ? (place.definition.deps ?? []) : [])];
   const deps: NodeId[] = [];
   for (const ref of refs) {
     const parsed = parseNodeRef(ref, place.name);
