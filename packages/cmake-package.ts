@@ -18,7 +18,10 @@ import { cmakePhases } from './cmake.ts';
 export const cmake = defineRecipe({
   name: 'cmake',
   version: '3.25.1',
-  license: 'BSD-3-Clause',
+  // CMake's own BSD-3-Clause, and the bundled libraries linked into its programs:
+  // libarchive (BSD-2-Clause), libuv, expat, jsoncpp, nghttp2 (MIT), curl, zlib,
+  // bzip2, librhash (0BSD) and zstd (BSD-3-Clause); liblzma is public domain.
+  license: 'BSD-3-Clause AND BSD-2-Clause AND MIT AND curl AND Zlib AND bzip2-1.0.6 AND 0BSD',
   description: 'cross-platform build system generator (cmake, ctest, cpack)',
   homepage: 'https://cmake.org/',
   source: {
