@@ -40,6 +40,7 @@ import { curl } from './curl.ts';
 import { expat } from './expat.ts';
 import { git } from './git.ts';
 import { wget } from './wget.ts';
+import { caCertificates } from './ca-certificates.ts';
 
 export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
   zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux, rootfsImage, rootfsOptions, type RootfsImageOptions,
@@ -47,6 +48,7 @@ export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, lib
 export { openssl, curl, expat, git, wget };
 export { libcxx, gperf, ninja };
 export { perl, python };
+export { caCertificates };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -66,4 +68,5 @@ export const allRecipes: readonly Recipe[] = [
   openssl, curl, expat, git, wget,
   libcxx, gperf, ninja,
   perl, python,
+  caCertificates,
 ];

@@ -60,6 +60,7 @@ describe('the licenses of our recipes', () => {
     ninja: 'Apache-2.0',
     perl: 'Artistic-1.0-Perl OR GPL-1.0-or-later',
     python: 'Python-2.0',
+    'ca-certificates': 'MPL-2.0',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {
