@@ -8,8 +8,8 @@
  * architecture, which selects the assembler routines.
  *
  * Certificates: OPENSSLDIR is /etc/ssl, so the library looks for /etc/ssl/cert.pem
- * and /etc/ssl/certs/ (SSL_CERT_FILE and SSL_CERT_DIR override both). No recipe
- * installs a CA bundle: docs/stages.md says how to add one to an image.
+ * and /etc/ssl/certs/ (SSL_CERT_FILE and SSL_CERT_DIR override both); the
+ * ca-certificates recipe installs Mozilla's CA bundle as /etc/ssl/cert.pem.
  */
 import { defineRecipe, type Context } from 'rootfs-engine';
 import { rootfsOf } from '../sysroot/place.ts';
