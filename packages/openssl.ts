@@ -25,6 +25,16 @@ const OPENSSL_TARGETS: Readonly<Record<string, string>> = {
   i386: 'linux-x86',
 };
 
+/**
+ * The place's LDFLAGS with `-static` spelled `--static` (the same clang option).
+ * Configure disables threads (and PIC) when a word of LDFLAGS is exactly `-static`,
+ * a guard for glibc's static pthreads; musl's are fine. Without threads, libcrypto
+ * has no locking and OPENSSL_THREADS is undefined, which python's _ssl refuses.
+ */
+function ldflagsKeepingThreads(ctx: Context): string {
+  return (ctx.env['LDFLAGS'] ?? '').split(/\s+/).map((flag) => (flag === '-static' ? '--static' : flag)).join(' ').trim();
+}
+
 function opensslTarget(ctx: Context): string {
   const { target } = rootfsOf(ctx);
   const arch = target.triple.split('-')[0] ?? '';
@@ -59,6 +69,8 @@ export const openssl = defineRecipe({
       const target = opensslTarget(ctx);
       return [
         [
+          'env',
+          `LDFLAGS=${ldflagsKeepingThreads(ctx)}`,
           'perl',
           `${ctx.dirs.src}/Configure`,
           target,
