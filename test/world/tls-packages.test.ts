@@ -120,6 +120,8 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
       for (const shared of ['libcrypto.so', 'libssl.so', 'libcurl.so', 'libexpat.so']) {
         await expect(fs.access(path.join(out, 'usr/lib', shared)), shared).rejects.toThrow();
       }
+      // Thread-safe libcrypto (locking on): python's _ssl refuses an OpenSSL without it.
+      expect(await fs.readFile(path.join(out, 'usr/include/openssl/configuration.h'), 'utf8')).toMatch(/^# *define OPENSSL_THREADS$/m);
       work = await fs.mkdtemp(path.join(os.tmpdir(), `tls-${triple}-`));
       served = path.join(work, 'served');
       await fs.mkdir(served);
