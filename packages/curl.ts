@@ -4,8 +4,8 @@
  * file:// with authentication, no proxies, cookies or the rarer protocols.
  *
  * Certificates: curl reads /etc/ssl/cert.pem and /etc/ssl/certs/ (the openssl
- * recipe's OPENSSLDIR). No recipe installs a CA bundle; --cacert, CURL_CA_BUNDLE
- * or SSL_CERT_FILE name one (docs/stages.md).
+ * recipe's OPENSSLDIR), where the ca-certificates recipe installs its bundle;
+ * --cacert, CURL_CA_BUNDLE or SSL_CERT_FILE name another (docs/stages.md).
  */
 import { defineRecipe } from 'rootfs-engine';
 import { configureCommand, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';

@@ -41,6 +41,7 @@ import { expat } from './expat.ts';
 import { git } from './git.ts';
 import { wget } from './wget.ts';
 import { cmake } from './cmake-package.ts';
+import { caCertificates } from './ca-certificates.ts';
 
 export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
   zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux, rootfsImage, rootfsOptions, type RootfsImageOptions,
@@ -49,6 +50,7 @@ export { openssl, curl, expat, git, wget };
 export { libcxx, gperf, ninja };
 export { perl, python };
 export { cmake };
+export { caCertificates };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -69,4 +71,5 @@ export const allRecipes: readonly Recipe[] = [
   libcxx, gperf, ninja,
   perl, python,
   cmake,
+  caCertificates,
 ];

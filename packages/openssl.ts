@@ -8,8 +8,8 @@
  * architecture, which selects the assembler routines.
  *
  * Certificates: OPENSSLDIR is /etc/ssl, so the library looks for /etc/ssl/cert.pem
- * and /etc/ssl/certs/ (SSL_CERT_FILE and SSL_CERT_DIR override both). No recipe
- * installs a CA bundle: docs/stages.md says how to add one to an image.
+ * and /etc/ssl/certs/ (SSL_CERT_FILE and SSL_CERT_DIR override both); the
+ * ca-certificates recipe installs Mozilla's CA bundle as /etc/ssl/cert.pem.
  */
 import { defineRecipe, type Context } from 'rootfs-engine';
 import { rootfsOf } from '../sysroot/place.ts';
@@ -24,6 +24,16 @@ const OPENSSL_TARGETS: Readonly<Record<string, string>> = {
   armv7: 'linux-armv4',
   i386: 'linux-x86',
 };
+
+/**
+ * The place's LDFLAGS with `-static` spelled `--static` (the same clang option).
+ * Configure disables threads (and PIC) when a word of LDFLAGS is exactly `-static`,
+ * a guard for glibc's static pthreads; musl's are fine. Without threads, libcrypto
+ * has no locking and OPENSSL_THREADS is undefined, which python's _ssl refuses.
+ */
+function ldflagsKeepingThreads(ctx: Context): string {
+  return (ctx.env['LDFLAGS'] ?? '').split(/\s+/).map((flag) => (flag === '-static' ? '--static' : flag)).join(' ').trim();
+}
 
 function opensslTarget(ctx: Context): string {
   const { target } = rootfsOf(ctx);
@@ -59,6 +69,8 @@ export const openssl = defineRecipe({
       const target = opensslTarget(ctx);
       return [
         [
+          'env',
+          `LDFLAGS=${ldflagsKeepingThreads(ctx)}`,
           'perl',
           `${ctx.dirs.src}/Configure`,
           target,

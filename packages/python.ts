@@ -8,9 +8,14 @@
  * interpreter, none is a shared object. make-rootfs (Python 3.9) copied a
  * hand-written Modules/Setup.local instead; 3.13 generates the list from what
  * configure found, so there is no Setup.local to keep in step with the release.
- * Modules whose library is missing (sqlite3, bz2, uuid, dbm, tkinter; ssl and
- * _hashlib until an openssl recipe exists) are left out; hashlib still has md5,
- * sha1, sha2, sha3 and blake2 from the bundled HACL* code.
+ * Modules whose library is missing (sqlite3, bz2, uuid, dbm, tkinter) are left
+ * out. _ssl and _hashlib are built in against the openssl recipe's static
+ * libssl.a and libcrypto.a; hashlib's md5, sha1, sha2, sha3 and blake2 also come
+ * from the bundled HACL* code.
+ *
+ * Certificates: the ssl module's default verify paths are OpenSSL's (OPENSSLDIR
+ * /etc/ssl: /etc/ssl/cert.pem and /etc/ssl/certs), which the ca-certificates
+ * recipe fills; SSL_CERT_FILE and SSL_CERT_DIR override them.
  *
  * Cross-compiling CPython needs a Python of the same version on the build machine
  * (--with-build-python). That is this recipe built for the place whose target is
@@ -80,7 +85,7 @@ export const python = defineRecipe({
     debian: { package: 'python3.13', version: '3.13.5-2+deb13u5' },
     patches: ['files/python/ctypes-static-pythonapi.patch'],
   },
-  deps: (ctx) => ['zlib', 'libffi', 'xz', 'ncurses', 'libedit', ...(isCross(ctx) ? [`python@${BUILD_PYTHON_PLACE}`] : [])],
+  deps: (ctx) => ['zlib', 'libffi', 'xz', 'ncurses', 'libedit', 'openssl', ...(isCross(ctx) ? [`python@${BUILD_PYTHON_PLACE}`] : [])],
   tools: ['clang', 'make', 'pkg-config'],
   phases: {
     configure: (ctx) => {
@@ -107,6 +112,10 @@ export const python = defineRecipe({
           // terminal library too (libedit.pc lists it only as Libs.private).
           '--with-readline=editline',
           'LIBEDIT_LIBS=-ledit -lncurses',
+          // The openssl recipe's static libraries in this place's sysroot, named
+          // outright: without it configure's fallback search would try the build
+          // machine's /usr (its headers, its libraries) when pkg-config fails.
+          `--with-openssl=${ctx.dirs.out}/usr`,
           'MODULE_BUILDTYPE=static',
           ...(cross ? [`--with-build-python=${buildPython(ctx)}`] : []),
           // Answers configure cannot find out without running the target: Linux has

@@ -6,10 +6,14 @@
  * modules, and find its library in the installed tree, not in the build tree.
  * Heavy (a cold python build is many minutes), so a world test.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
@@ -20,7 +24,7 @@ const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl'] as const;
 const NO_BYTECODE = { PYTHONDONTWRITEBYTECODE: '1' };
 
 /** Modules that must be compiled into the interpreter (sys.builtin_module_names). */
-const BUILT_IN = ['zlib', '_ctypes', 'pyexpat', '_json', '_sha2', '_sha3', '_md5', '_blake2', '_lzma', '_decimal', 'readline', '_socket', 'math', 'unicodedata'];
+const BUILT_IN = ['zlib', '_ctypes', 'pyexpat', '_json', '_sha2', '_sha3', '_md5', '_blake2', '_lzma', '_decimal', 'readline', '_socket', 'math', 'unicodedata', '_ssl', '_hashlib'];
 
 const SCRIPT = String.raw`
 import zlib, hashlib, json, pyexpat, ctypes, lzma, decimal, sys
@@ -61,12 +65,74 @@ except OSError as error:
 
 print("lzma", lzma.decompress(lzma.compress(data)) == data)
 print("decimal", decimal.Decimal(1) / decimal.Decimal(7))
-try:
-    import ssl
-    print("ssl", ssl.OPENSSL_VERSION)
-except ImportError:
-    print("ssl missing")
+
+import ssl
+print("ssl", ssl.OPENSSL_VERSION)
+# With _hashlib, hashlib's constructors are OpenSSL's (HACL* only without it).
+print("hashlib", hashlib.sha256.__name__, hashlib.new("sha512_256", b"abc").hexdigest()[:16])
+print("cafile", ssl.get_default_verify_paths().openssl_cafile)
 `;
+
+/**
+ * A TLS client: connects to 127.0.0.1:PORT, verifies the server's certificate for
+ * "localhost" against the CA file given, sends one HTTP request and prints the
+ * protocol and the response body; a refused certificate prints "refused" and why.
+ */
+const CLIENT = String.raw`
+import socket, ssl, sys
+cafile, port = sys.argv[1], int(sys.argv[2])
+context = ssl.create_default_context(cafile=cafile)
+try:
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as raw:
+        with context.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(b"GET /hello HTTP/1.0
+Host: localhost
+
+")
+            data = b""
+            while chunk := tls.recv(4096):
+                data += chunk
+            print(tls.version())
+            print(data.split(b"
+
+", 1)[1].decode())
+except ssl.SSLCertVerificationError as error:
+    print("refused", error.verify_message)
+`;
+
+/** How many CA certificates a default context loads from the bundle SSL_CERT_FILE names. */
+const DEFAULT_CONTEXT = 'import ssl; print(ssl.create_default_context().cert_store_stats()["x509_ca"])';
+
+interface LocalTlsServer {
+  port: number;
+  close: () => Promise<void>;
+}
+
+/** An HTTPS server on 127.0.0.1 (Node's, the build machine's OpenSSL) answering every request with one line. */
+async function serveTls(key: string, cert: string): Promise<LocalTlsServer> {
+  const server = https.createServer({ key: await fs.readFile(key), cert: await fs.readFile(cert) }, (_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/plain', connection: 'close' }).end('hello over TLS\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** A throwaway self-signed certificate for localhost, made with the build machine's openssl. */
+async function hostCertificate(work: string, name: string): Promise<{ key: string; cert: string }> {
+  const key = path.join(work, `${name}-key.pem`);
+  const cert = path.join(work, `${name}-cert.pem`);
+  await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    // A CA certificate with a key usage: ssl.create_default_context() verifies with
+    // X509_STRICT since Python 3.13, which refuses a CA without one.
+    '-addext', 'keyUsage=critical,digitalSignature,keyCertSign', '-keyout', key, '-out', cert]);
+  return { key, cert };
+}
+
+const servers: LocalTlsServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.close()));
+});
 
 describe.sequential('python 3.13, static, host toolchain', { timeout: 4 * 60 * 60_000 }, () => {
   for (const triple of TRIPLES) {
@@ -114,7 +180,10 @@ describe.sequential('python 3.13, static, host toolchain', { timeout: 4 * 60 * 6
       expect(lines).toContain('lzma True');
       expect(lines).toContain('decimal 0.1428571428571428571428571429');
       expect(lines.some((line) => line.startsWith('blake2b '))).toBe(true);
-      expect(lines.at(-1)).toMatch(/^ssl (OpenSSL \d|missing)/);
+      expect(lines.find((line) => line.startsWith('ssl '))).toMatch(/^ssl OpenSSL 3\.5\.7 \d+ \w+ \d{4}$/);
+      expect(lines.find((line) => line.startsWith('hashlib '))).toBe(`hashlib openssl_sha256 ${createHash('sha512-256').update('abc').digest('hex').slice(0, 16)}`);
+      // OPENSSLDIR of the openssl recipe: where the ca-certificates recipe installs the bundle.
+      expect(lines).toContain('cafile /etc/ssl/cert.pem');
     });
 
     it(`${triple}: the library comes from the installed tree, also with PYTHONHOME`, async () => {
@@ -126,6 +195,32 @@ describe.sequential('python 3.13, static, host toolchain', { timeout: 4 * 60 * 6
       const home = await expectOk(runIn(triple, python, ['-c', where], { cwd: work, env: { ...NO_BYTECODE, PYTHONHOME: path.join(out, 'usr') } }));
       expect(home.trim().split('\n')[0]).toBe(path.join(out, 'usr/lib/python3.13/os.py'));
       expect(home).not.toContain(path.join(E2E_BUILD, 'obj'));
+    });
+
+    it(`${triple}: ssl makes a verified TLS connection to a local server`, async () => {
+      const trusted = await hostCertificate(work, 'server');
+      const other = await hostCertificate(work, 'other');
+      const server = await serveTls(trusted.key, trusted.cert);
+      servers.push(server);
+      const client = path.join(work, 'client.py');
+      await fs.writeFile(client, CLIENT);
+      const fetched = (await expectOk(runIn(triple, python, [client, trusted.cert, String(server.port)], { cwd: work, env: NO_BYTECODE }))).trim().split('\n');
+      expect(fetched).toEqual(['TLSv1.3', 'hello over TLS']);
+      // Another CA than the server's: the handshake fails on verification.
+      const refused = (await expectOk(runIn(triple, python, [client, other.cert, String(server.port)], { cwd: work, env: NO_BYTECODE }))).trim();
+      expect(refused).toBe('refused self-signed certificate');
+    });
+
+    it(`${triple}: a default context loads the ca-certificates bundle`, async () => {
+      const run = await engine(['run', 'ca-certificates', '--target', triple, '--toolchain', 'host']);
+      expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
+      const bundles = ['etc/ssl/cert.pem', 'etc/ssl/certs/ca-certificates.crt'].map((file) => path.join(out, file));
+      const certificates = (await fs.readFile(bundles[0]!, 'utf8')).match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+      expect(certificates).toBeGreaterThan(100);
+      for (const bundle of bundles) {
+        const loaded = await expectOk(runIn(triple, python, ['-c', DEFAULT_CONTEXT], { cwd: work, env: { ...NO_BYTECODE, SSL_CERT_FILE: bundle } }));
+        expect(Number(loaded.trim()), bundle).toBe(certificates);
+      }
     });
   }
 });

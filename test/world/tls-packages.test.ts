@@ -4,7 +4,8 @@
  * program it installs passes the ELF check, and each does real work on the host
  * (x86_64) and under qemu-user (aarch64): openssl hashes and encrypts a file with
  * known results and makes the certificate of a local HTTPS server that curl, wget
- * and git then fetch from (with that certificate as their only CA); expat parses
+ * and git then fetch from and openssl s_client shakes hands with (with that
+ * certificate as their only CA); expat parses
  * XML in xmlwf and in a small static program linked against libexpat.a.
  *
  * curl (part of the base set) is also built and fetched with for armv7 and i386.
@@ -119,6 +120,8 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
       for (const shared of ['libcrypto.so', 'libssl.so', 'libcurl.so', 'libexpat.so']) {
         await expect(fs.access(path.join(out, 'usr/lib', shared)), shared).rejects.toThrow();
       }
+      // Thread-safe libcrypto (locking on): python's _ssl refuses an OpenSSL without it.
+      expect(await fs.readFile(path.join(out, 'usr/include/openssl/configuration.h'), 'utf8')).toMatch(/^# *define OPENSSL_THREADS$/m);
       work = await fs.mkdtemp(path.join(os.tmpdir(), `tls-${triple}-`));
       served = path.join(work, 'served');
       await fs.mkdir(served);
@@ -171,6 +174,21 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
       const other = await makeCertificate(triple, out, work, 'other');
       const refused = await runIn(triple, bin('curl'), ['-sS', '--cacert', other.cert, '-o', '/dev/null', `${server!.url}/payload.bin`]);
       expect(refused.exitCode, refused.stderr).toBe(60);
+    });
+
+    it(`${triple}: openssl s_client completes a verified TLS 1.3 handshake with the same server`, async () => {
+      const port = new URL(server!.url).port;
+      const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-verify_hostname', 'localhost', '-verify_return_error', '-brief'];
+      // s_client reports on stderr; its standard input is empty, so it closes after the handshake.
+      const ok = await runIn(triple, bin('openssl'), [...args, '-CAfile', cert]);
+      expect(ok.exitCode, ok.stderr).toBe(0);
+      expect(ok.stderr).toContain('Protocol version: TLSv1.3');
+      expect(ok.stderr).toContain('Verification: OK');
+      expect(ok.stderr).toContain('Verified peername: localhost');
+      const other = await makeCertificate(triple, out, work, 'stranger');
+      const refused = await runIn(triple, bin('openssl'), [...args, '-CAfile', other.cert]);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain('certificate verify failed');
     });
 
     it(`${triple}: wget fetches over HTTPS, verifying the server`, async () => {
