@@ -15,22 +15,46 @@ import { defineRecipe, type Context } from 'rootfs-engine';
 import { rootfsOf } from '../sysroot/place.ts';
 import { removeRmrfPaths } from './autotools.ts';
 
-/** Configure's target name for each of our targets, by the triple's architecture. */
-const OPENSSL_TARGETS: Readonly<Record<string, string>> = {
-  x86_64: 'linux-x86_64',
-  aarch64: 'linux-aarch64',
+/**
+ * Configure's target for each of our targets, by the triple's architecture, and
+ * for some a small target of our own (Configure's --config file) that inherits
+ * OpenSSL's and changes what does not fit a static musl + clang place.
+ */
+interface OpensslTarget {
+  name: string;
+  /** Perl text of a Configure config file defining `name`. */
+  config?: string;
+}
+
+const OPENSSL_TARGETS: Readonly<Record<string, OpensslTarget>> = {
+  x86_64: { name: 'linux-x86_64' },
+  aarch64: { name: 'linux-aarch64' },
   // linux-armv4 is OpenSSL's one 32-bit ARM target: its assembler picks the
   // ARMv7/NEON code paths at run time, and -march=armv7-a comes from CFLAGS.
-  armv7: 'linux-armv4',
-  i386: 'linux-x86',
+  // It links with -latomic (GCC's libatomic, for the atomics of cores before
+  // ARMv6K), which a clang + compiler-rt place does not have; for armv7-a clang
+  // inlines every atomic up to 64 bits (ldrexd/strexd), so ours is linux-armv4
+  // with linux-generic32's libraries. Were a libcall ever needed, the link would
+  // fail on an undefined __atomic_* symbol, not silently.
+  armv7: {
+    name: 'linux-armv4-no-libatomic',
+    config: 'my %targets = ("linux-armv4-no-libatomic" => { inherit_from => [ "linux-armv4" ], ex_libs => "-ldl -pthread" });\n',
+  },
+  // linux-x86, not linux-generic32: its perlasm routines (AES-NI, SHA, SSE2 bignum)
+  // are chosen at run time by CPUID, so a pentium-m baseline still gets them on
+  // newer CPUs, where linux-generic32 would be C only. It needs no libatomic:
+  // -march=pentium-m has cmpxchg8b for 64-bit atomics (linux-x86-clang's -latomic
+  // is for i386/i486). The perlasm is PIC (OpenSSL 3 builds its library objects
+  // with -fPIC even with no-shared), which a static link resolves like any other.
+  i386: { name: 'linux-x86' },
 };
 
-function opensslTarget(ctx: Context): string {
+function opensslTarget(ctx: Context): OpensslTarget {
   const { target } = rootfsOf(ctx);
   const arch = target.triple.split('-')[0] ?? '';
-  const name = OPENSSL_TARGETS[arch];
-  if (name === undefined) throw new Error(`openssl: no Configure target for ${target.triple} (known: ${Object.keys(OPENSSL_TARGETS).join(', ')})`);
-  return name;
+  const known = OPENSSL_TARGETS[arch];
+  if (known === undefined) throw new Error(`openssl: no Configure target for ${target.triple} (known: ${Object.keys(OPENSSL_TARGETS).join(', ')})`);
+  return known;
 }
 
 /**
@@ -56,11 +80,14 @@ export const openssl = defineRecipe({
   tools: ['clang', 'make', 'perl'],
   phases: {
     configure: (ctx) => {
-      const target = opensslTarget(ctx);
+      const { name: target, config } = opensslTarget(ctx);
+      const configFile = `${ctx.dirs.obj}/rootfs-engine-targets.conf`;
       return [
+        ...(config === undefined ? [] : [`cat > ${configFile} <<'ROOTFS_ENGINE_EOF'\n${config}ROOTFS_ENGINE_EOF`]),
         [
           'perl',
           `${ctx.dirs.src}/Configure`,
+          ...(config === undefined ? [] : [`--config=${configFile}`]),
           target,
           '--prefix=/usr',
           // lib, not lib64 (linux-x86_64's default multilib suffix).
