@@ -26,27 +26,31 @@ interface OpensslTarget {
   config?: string;
 }
 
+/**
+ * OpenSSL's 32-bit targets link with -latomic (GCC's libatomic), and Configure
+ * turns linux-x86 into linux-x86-clang, which adds it too, when CC is clang. A
+ * clang + compiler-rt place has no libatomic, and needs none here: for
+ * -march=armv7-a and -march=pentium-m clang inlines every atomic up to 64 bits
+ * (ldrexd/strexd, cmpxchg8b; libatomic is for cores before ARMv6K and i586). So
+ * these are OpenSSL's targets with linux-generic32's libraries. Were a libcall
+ * ever needed, the link would fail on an undefined __atomic_* symbol, not silently.
+ */
+function withoutLibatomic(base: string): OpensslTarget {
+  const name = `${base}-no-libatomic`;
+  return { name, config: `my %targets = ("${name}" => { inherit_from => [ "${base}" ], ex_libs => "-ldl -pthread" });\n` };
+}
+
 const OPENSSL_TARGETS: Readonly<Record<string, OpensslTarget>> = {
   x86_64: { name: 'linux-x86_64' },
   aarch64: { name: 'linux-aarch64' },
   // linux-armv4 is OpenSSL's one 32-bit ARM target: its assembler picks the
   // ARMv7/NEON code paths at run time, and -march=armv7-a comes from CFLAGS.
-  // It links with -latomic (GCC's libatomic, for the atomics of cores before
-  // ARMv6K), which a clang + compiler-rt place does not have; for armv7-a clang
-  // inlines every atomic up to 64 bits (ldrexd/strexd), so ours is linux-armv4
-  // with linux-generic32's libraries. Were a libcall ever needed, the link would
-  // fail on an undefined __atomic_* symbol, not silently.
-  armv7: {
-    name: 'linux-armv4-no-libatomic',
-    config: 'my %targets = ("linux-armv4-no-libatomic" => { inherit_from => [ "linux-armv4" ], ex_libs => "-ldl -pthread" });\n',
-  },
+  armv7: withoutLibatomic('linux-armv4'),
   // linux-x86, not linux-generic32: its perlasm routines (AES-NI, SHA, SSE2 bignum)
   // are chosen at run time by CPUID, so a pentium-m baseline still gets them on
-  // newer CPUs, where linux-generic32 would be C only. It needs no libatomic:
-  // -march=pentium-m has cmpxchg8b for 64-bit atomics (linux-x86-clang's -latomic
-  // is for i386/i486). The perlasm is PIC (OpenSSL 3 builds its library objects
-  // with -fPIC even with no-shared), which a static link resolves like any other.
-  i386: { name: 'linux-x86' },
+  // newer CPUs, where linux-generic32 would be C only. With no-shared the perlasm
+  // is not PIC (absolute R_386_32 relocations), like the place's -fno-pic code.
+  i386: withoutLibatomic('linux-x86'),
 };
 
 function opensslTarget(ctx: Context): OpensslTarget {
