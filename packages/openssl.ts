@@ -15,14 +15,42 @@ import { defineRecipe, type Context } from 'rootfs-engine';
 import { rootfsOf } from '../sysroot/place.ts';
 import { removeRmrfPaths } from './autotools.ts';
 
-/** Configure's target name for each of our targets, by the triple's architecture. */
-const OPENSSL_TARGETS: Readonly<Record<string, string>> = {
-  x86_64: 'linux-x86_64',
-  aarch64: 'linux-aarch64',
+/**
+ * Configure's target for each of our targets, by the triple's architecture, and
+ * for some a small target of our own (Configure's --config file) that inherits
+ * OpenSSL's and changes what does not fit a static musl + clang place.
+ */
+interface OpensslTarget {
+  name: string;
+  /** Perl text of a Configure config file defining `name`. */
+  config?: string;
+}
+
+/**
+ * OpenSSL's 32-bit targets link with -latomic (GCC's libatomic), and Configure
+ * turns linux-x86 into linux-x86-clang, which adds it too, when CC is clang. A
+ * clang + compiler-rt place has no libatomic, and needs none here: for
+ * -march=armv7-a and -march=pentium-m clang inlines every atomic up to 64 bits
+ * (ldrexd/strexd, cmpxchg8b; libatomic is for cores before ARMv6K and i586). So
+ * these are OpenSSL's targets with linux-generic32's libraries. Were a libcall
+ * ever needed, the link would fail on an undefined __atomic_* symbol, not silently.
+ */
+function withoutLibatomic(base: string): OpensslTarget {
+  const name = `${base}-no-libatomic`;
+  return { name, config: `my %targets = ("${name}" => { inherit_from => [ "${base}" ], ex_libs => "-ldl -pthread" });\n` };
+}
+
+const OPENSSL_TARGETS: Readonly<Record<string, OpensslTarget>> = {
+  x86_64: { name: 'linux-x86_64' },
+  aarch64: { name: 'linux-aarch64' },
   // linux-armv4 is OpenSSL's one 32-bit ARM target: its assembler picks the
   // ARMv7/NEON code paths at run time, and -march=armv7-a comes from CFLAGS.
-  armv7: 'linux-armv4',
-  i386: 'linux-x86',
+  armv7: withoutLibatomic('linux-armv4'),
+  // linux-x86, not linux-generic32: its perlasm routines (AES-NI, SHA, SSE2 bignum)
+  // are chosen at run time by CPUID, so a pentium-m baseline still gets them on
+  // newer CPUs, where linux-generic32 would be C only. With no-shared the perlasm
+  // is not PIC (absolute R_386_32 relocations), like the place's -fno-pic code.
+  i386: withoutLibatomic('linux-x86'),
 };
 
 /**
@@ -35,12 +63,12 @@ function ldflagsKeepingThreads(ctx: Context): string {
   return (ctx.env['LDFLAGS'] ?? '').split(/\s+/).map((flag) => (flag === '-static' ? '--static' : flag)).join(' ').trim();
 }
 
-function opensslTarget(ctx: Context): string {
+function opensslTarget(ctx: Context): OpensslTarget {
   const { target } = rootfsOf(ctx);
   const arch = target.triple.split('-')[0] ?? '';
-  const name = OPENSSL_TARGETS[arch];
-  if (name === undefined) throw new Error(`openssl: no Configure target for ${target.triple} (known: ${Object.keys(OPENSSL_TARGETS).join(', ')})`);
-  return name;
+  const known = OPENSSL_TARGETS[arch];
+  if (known === undefined) throw new Error(`openssl: no Configure target for ${target.triple} (known: ${Object.keys(OPENSSL_TARGETS).join(', ')})`);
+  return known;
 }
 
 /**
@@ -66,13 +94,16 @@ export const openssl = defineRecipe({
   tools: ['clang', 'make', 'perl'],
   phases: {
     configure: (ctx) => {
-      const target = opensslTarget(ctx);
+      const { name: target, config } = opensslTarget(ctx);
+      const configFile = `${ctx.dirs.obj}/rootfs-engine-targets.conf`;
       return [
+        ...(config === undefined ? [] : [`cat > ${configFile} <<'ROOTFS_ENGINE_EOF'\n${config}ROOTFS_ENGINE_EOF`]),
         [
           'env',
           `LDFLAGS=${ldflagsKeepingThreads(ctx)}`,
           'perl',
           `${ctx.dirs.src}/Configure`,
+          ...(config === undefined ? [] : [`--config=${configFile}`]),
           target,
           '--prefix=/usr',
           // lib, not lib64 (linux-x86_64's default multilib suffix).

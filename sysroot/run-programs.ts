@@ -21,8 +21,13 @@ export function binfmtEntry(target: TargetInfo): string {
   return target.qemuUser.replace(/-static$/, '');
 }
 
+/** Does the build machine's CPU run the target's programs itself, with no qemu-user? */
+export function runsNatively(target: TargetInfo, buildMachine = buildMachineTriple()): boolean {
+  return target.triple === buildMachine || (NATIVE[buildMachine] ?? []).includes(target.triple);
+}
+
 export async function whyProgramsCannotRun(target: TargetInfo, buildMachine = buildMachineTriple(), binfmtDir = BINFMT_DIR): Promise<string | undefined> {
-  if (target.triple === buildMachine || (NATIVE[buildMachine] ?? []).includes(target.triple)) return undefined;
+  if (runsNatively(target, buildMachine)) return undefined;
   const entry = binfmtEntry(target);
   const status = await fs.readFile(`${binfmtDir}/${entry}`, 'utf8').catch(() => undefined);
   if (status?.split('\n')[0] === 'enabled') return undefined;

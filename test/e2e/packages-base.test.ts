@@ -4,6 +4,10 @@
  * aarch64-linux-musl, passes the ELF check, and its installed program does real
  * work on the host (x86_64) and under qemu-user (aarch64).
  *
+ * The 32-bit targets build the part of issue #7's base set that is here (zlib, xz,
+ * make; toybox, bash and grep have their own tests): i386 programs run on the host's
+ * x86_64 kernel, armv7 ones under qemu-arm-static. About a minute each, cold.
+ *
  * ROOTFS_ENGINE_BASE_SET_AARCH64 (a comma-separated list) narrows the aarch64
  * half, for a CI that must stay within its time budget; by default both targets
  * build the whole set.
@@ -23,9 +27,12 @@ const BASE_SET = ['zlib', 'xz', 'make', 'grep', 'm4', 'diffutils', 'bc', 'bison'
 type Package = (typeof BASE_SET)[number];
 
 const AARCH64_SET: readonly string[] = process.env['ROOTFS_ENGINE_BASE_SET_AARCH64']?.split(',').filter(Boolean) ?? [...BASE_SET];
+const THIRTY_TWO_BIT_SET: readonly Package[] = ['zlib', 'xz', 'make'];
 const PLAN: Record<string, readonly string[]> = {
   'x86_64-linux-musl': BASE_SET,
   'aarch64-linux-musl': AARCH64_SET,
+  'i386-linux-musl': THIRTY_TWO_BIT_SET,
+  'armv7-linux-musleabihf': THIRTY_TWO_BIT_SET,
 };
 
 /** Programs each recipe installs (all must be static executables for the target). */

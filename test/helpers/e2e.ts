@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
+import { runsNatively } from '../../sysroot/run-programs.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 import { CLI, REPO, type CliResult } from './project.ts';
 
@@ -34,11 +35,13 @@ export interface Ran {
 }
 
 /**
- * Run a program built for a target, never throwing: directly for x86_64, under
- * Debian's qemu-user-static otherwise (the package tests' smoke runs).
+ * Run a program built for a target, never throwing: directly when the build
+ * machine's CPU runs it (x86_64, and i386 on an x86_64 kernel), under Debian's
+ * qemu-user-static otherwise (the package tests' smoke runs).
  */
 export async function runIn(triple: string, program: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Ran> {
-  const qemu = triple.startsWith('x86_64') ? undefined : TARGETS[triple]!.qemuUser;
+  const target = TARGETS[triple]!;
+  const qemu = runsNatively(target) ? undefined : target.qemuUser;
   const result = qemu
     ? await execa(qemu, [program, ...args], { ...options, reject: false, stdin: 'ignore' })
     : await execa(program, args, { ...options, reject: false, stdin: 'ignore' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { binfmtEntry, whyProgramsCannotRun } from '../../sysroot/run-programs.ts';
+import { binfmtEntry, runsNatively, whyProgramsCannotRun } from '../../sysroot/run-programs.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 
 describe('can this machine run a target’s programs (for check)', () => {
@@ -11,6 +11,10 @@ describe('can this machine run a target’s programs (for check)', () => {
   it('runs the build machine’s own and its 32-bit sibling natively', async () => {
     expect(await whyProgramsCannotRun(TARGETS['x86_64-linux-musl']!, 'x86_64-linux-musl', '/nonexistent')).toBeUndefined();
     expect(await whyProgramsCannotRun(TARGETS['i386-linux-musl']!, 'x86_64-linux-musl', '/nonexistent')).toBeUndefined();
+    expect(runsNatively(TARGETS['i386-linux-musl']!, 'x86_64-linux-musl')).toBe(true);
+    expect(runsNatively(TARGETS['armv7-linux-musleabihf']!, 'x86_64-linux-musl')).toBe(false);
+    expect(runsNatively(TARGETS['armv7-linux-musleabihf']!, 'aarch64-linux-musl')).toBe(true);
+    expect(runsNatively(TARGETS['x86_64-linux-musl']!, 'aarch64-linux-musl')).toBe(false);
   });
 
   it('needs an enabled binfmt_misc entry for a foreign target, and says how to register one', async () => {
