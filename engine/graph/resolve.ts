@@ -257,6 +257,14 @@ export async function resolveGraph(options: ResolveOptions): Promise<ResolvedGra
     const recipe = recipes.get(recipeName);
     if (!recipe) {
       const suggestion = recipes.size > 0 ? ` Did you mean "${closest(recipeName, [...recipes.keys()])}"?` : '';
+      const declared = requestedBy ? declaredDeps(requestedBy.recipe, requestedBy.context).map((ref) => parseNodeRef(ref, requestedBy.place.name).recipe) : [];
+      if (requestedBy && !declared.includes(recipeName)) {
+        // Not the recipe's own dep: its place added it (base, toolchain or a tool's provider).
+        throw new EngineError(
+          'UNKNOWN_DEP',
+          `Place ${requestedBy.place.name} makes ${requestedBy.id} depend on "${recipeName}" (its base, its toolchain or the provider of one of the recipe's tools), but no recipe has that name. Add that recipe to the config (it is in allRecipes of rootfs-engine/packages if the place is ours), or build something else in ${requestedBy.place.name}.`,
+        );
+      }
       const who = requestedBy ? `Recipe ${describeRecipe(requestedBy.recipe)} depends on` : 'The goal names';
       throw new EngineError('UNKNOWN_DEP', `${who} "${recipeName}", but no recipe has that name.${suggestion} Fix the name in its deps, or add the recipe to the config.`);
     }

@@ -101,4 +101,12 @@ describe('place sandbox and tool providers', () => {
     await expect(fs.access(project.path('cleanups'))).rejects.toThrow();
     expect((await project.read('build/out/plain/usr/share/provider')).trim()).toBe('provider-v1');
   });
+
+  it('names the place when a tool provider it adds is not a recipe', async () => {
+    await project.edit('rootfs.config.ts', (text) => text.replace("['provider@plain']", "['nosuch@plain']"));
+    const run = await project.cli('run', 'user');
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('Place boxed makes user@boxed depend on "nosuch"');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
 });
