@@ -85,17 +85,12 @@ context = ssl.create_default_context(cafile=cafile)
 try:
     with socket.create_connection(("127.0.0.1", port), timeout=60) as raw:
         with context.wrap_socket(raw, server_hostname="localhost") as tls:
-            tls.sendall(b"GET /hello HTTP/1.0
-Host: localhost
-
-")
+            tls.sendall(b"GET /hello HTTP/1.0\r\nHost: localhost\r\n\r\n")
             data = b""
             while chunk := tls.recv(4096):
                 data += chunk
             print(tls.version())
-            print(data.split(b"
-
-", 1)[1].decode())
+            print(data.split(b"\r\n\r\n", 1)[1].decode())
 except ssl.SSLCertVerificationError as error:
     print("refused", error.verify_message)
 `;
