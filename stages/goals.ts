@@ -25,9 +25,11 @@ const STAGE_PACKAGES: Record<string, readonly string[]> = {
 /**
  * The default package set of a target image (the seed's TARGET_PKGS: bash, toybox
  * and finit, PID 1 of the images), plus grep and diffutils: toybox leaves grep and cmp to them, and
- * an image should not lose those commands.
+ * an image should not lose those commands. And ca-certificates (one PEM file, the
+ * same for every target, about a second to build): without it no TLS client put
+ * into the image could verify a public server.
  */
-export const TARGET_PACKAGES: readonly string[] = ['bash', 'toybox', 'finit', 'grep', 'diffutils'];
+export const TARGET_PACKAGES: readonly string[] = ['bash', 'toybox', 'finit', 'grep', 'diffutils', 'ca-certificates'];
 
 function stageNodes(stage: string, request: PlaceRequest): string[] {
   const index = (STAGES as readonly string[]).indexOf(stage);
