@@ -80,6 +80,7 @@ const VERSION_ARGS: Readonly<Record<string, readonly string[]>> = {
   debugfs: ['-V'],
   bzip2: ['--help'],
   unzip: ['-v'],
+  openssl: ['version'],
 };
 
 /**

@@ -47,9 +47,9 @@ describe('stage4 (host toolchain profile)', { timeout: 60 * 60_000 }, () => {
     const out = path.join(E2E_BUILD, 'out', 'stage4');
     await fs.access(path.join(out, 'usr', 'lib', 'libc.a'));
     await fs.access(path.join(out, 'usr', 'include', 'linux', 'version.h'));
-    // The commands ran as stage4 commands: the log shows the commands, the tree's make ran them.
-    const log = await fs.readFile(path.join(E2E_BUILD, 'log', 'stage4', 'linux-headers', 'build.log'), 'utf8');
-    expect(log).toContain('headers_install');
+    // Built, restored from the artifact cache or already up to date: the probe below
+    // shows what their commands saw.
+    expect(run.stdout).toMatch(/ 0 failed/);
 
     const second = await engine(['run', 'musl@stage4', 'linux-headers@stage4', '--toolchain', 'host']);
     expect(second.exitCode).toBe(0);

@@ -146,7 +146,9 @@ describe('doctor on the project config', () => {
       expect(result.stdout).toMatch(/^\S+ +qemu-aarch64-static .*for aarch64-linux-musl: running aarch64-linux-musl programs/m);
       expect(result.stdout).toMatch(/^\S+ +qemu-system-aarch64 .*for boot: aarch64-linux-musl$/m);
       // .tar.xz sources need xz (the list names the first four nodes alphabetically, then "and N more").
-      expect(result.stdout).toMatch(/^\S+ +xz .*for compiler-rt-builtins@aarch64-linux-musl \(source\), .*\(source\)/m);
+      expect(result.stdout).toMatch(/^\S+ +xz .*for ca-certificates@aarch64-linux-musl \(source\), compiler-rt-builtins@aarch64-linux-musl \(source\), .*\(source\)/m);
+      // openssl answers `version`, not --version.
+      expect(result.stdout).toMatch(/^ok +openssl +3\.\d+\.\d+ /m);
       expect(result.stdout).toMatch(/^  apt-get install -y lld-19( |$)/m);
     },
   );
