@@ -24,6 +24,8 @@ interface OpensslTarget {
   name: string;
   /** Perl text of a Configure config file defining `name`. */
   config?: string;
+  /** Extra -D options for Configure. */
+  defines?: readonly string[];
 }
 
 /**
@@ -50,7 +52,13 @@ const OPENSSL_TARGETS: Readonly<Record<string, OpensslTarget>> = {
   // are chosen at run time by CPUID, so a pentium-m baseline still gets them on
   // newer CPUs, where linux-generic32 would be C only. With no-shared the perlasm
   // is not PIC (absolute R_386_32 relocations), like the place's -fno-pic code.
-  i386: withoutLibatomic('linux-x86'),
+  //
+  // With threads (see ldflagsKeepingThreads), i386's lock-free checks and 64-bit
+  // atomics in crypto/threads_pthread.c become __atomic_* library calls (a uint64_t
+  // is only 4-byte aligned there), which need libatomic. BROKEN_CLANG_ATOMICS makes
+  // OpenSSL use its mutex-based versions instead, as its own aix-clang target does
+  // where libatomic is missing.
+  i386: { ...withoutLibatomic('linux-x86'), defines: ['-DBROKEN_CLANG_ATOMICS'] },
 };
 
 /**
@@ -94,7 +102,7 @@ export const openssl = defineRecipe({
   tools: ['clang', 'make', 'perl'],
   phases: {
     configure: (ctx) => {
-      const { name: target, config } = opensslTarget(ctx);
+      const { name: target, config, defines = [] } = opensslTarget(ctx);
       const configFile = `${ctx.dirs.obj}/rootfs-engine-targets.conf`;
       return [
         ...(config === undefined ? [] : [`cat > ${configFile} <<'ROOTFS_ENGINE_EOF'\n${config}ROOTFS_ENGINE_EOF`]),
@@ -132,6 +140,7 @@ export const openssl = defineRecipe({
           // The manual pages would be generated with pod2man; the image drops them anyway.
           'no-docs',
           '-Wa,--noexecstack',
+          ...defines,
         ],
       ];
     },
