@@ -658,15 +658,22 @@ async function executeNode(
         const resolvedCommand: Command = typeof command === 'string' ? real(command) : command.map(real);
         writeSync(fd, `$ ${describeCommand(resolvedCommand)}\n`);
         // The limit is for the whole phase: each command gets what is left of it.
-        const sandboxed = sandbox
-          ? await sandbox.wrap({
-              argv: typeof resolvedCommand === 'string' ? ['/bin/sh', '-c', resolvedCommand] : resolvedCommand,
-              cwd: objDir,
-              env,
-              sharedDirs: [...new Set([layout.root, srcDir].filter((dir) => dir !== ''))],
-              realPath: real,
-            })
-          : undefined;
+        let sandboxed: Awaited<ReturnType<NonNullable<typeof sandbox>['wrap']>> | undefined;
+        try {
+          sandboxed = sandbox
+            ? await sandbox.wrap({
+                argv: typeof resolvedCommand === 'string' ? ['/bin/sh', '-c', resolvedCommand] : resolvedCommand,
+                cwd: objDir,
+                env,
+                sharedDirs: [...new Set([layout.root, srcDir].filter((dir) => dir !== ''))],
+                realPath: real,
+              })
+            : undefined;
+        } catch (error) {
+          outcome = { kind: 'spawn-error', message: `${sandbox?.description ?? 'the sandbox'}: ${(error as Error).message}` };
+          failedCommand = describeCommand(resolvedCommand);
+          break;
+        }
         try {
           outcome = await runCommand({
             command: sandboxed ? sandboxed.argv : resolvedCommand,

@@ -29,7 +29,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CommandSandbox, DepRef, SandboxRequest } from 'rootfs-engine';
+import type { CommandSandbox, DepRef, SandboxedCommand, SandboxRequest } from 'rootfs-engine';
 import { isolatedInvocation, requireNamespaces, type BindMount } from '../sysroot/namespace.ts';
 import { inspectElf } from '../sysroot/elf.ts';
 
@@ -160,49 +160,58 @@ export function stage4Sandbox(options: Stage4SandboxOptions): CommandSandbox {
     wrap: async (request: SandboxRequest) => {
       const tree = request.realPath(options.tree);
       const files = await fs.mkdtemp(path.join(os.tmpdir(), 'rootfs-engine-stage4-'));
-      const binds: BindMount[] = [
-        ...request.sharedDirs.map((dir) => ({ from: dir, to: dir, writable: true })),
-        // Installed trees are the engine's to change, after a node's commands.
-        { from: request.realPath(options.outRoot), to: request.realPath(options.outRoot) },
-      ];
-      if (await isFileOrLink(path.join(tree, 'usr', 'bin', 'bash'))) {
-        await fs.mkdir(path.join(files, 'usr', 'bin'), { recursive: true });
-        await fs.symlink('bash', path.join(files, 'usr', 'bin', 'sh'));
+      try {
+        return await wrapWith(files, tree, request);
+      } catch (error) {
+        await fs.rm(files, { recursive: true, force: true });
+        throw error;
       }
-      let env = request.env;
-      if (options.hostCompiler) {
-        compilerMounts ??= hostCompilerMounts(options.hostCompiler);
-        const mounts = await compilerMounts;
-        binds.push(...mounts.binds);
-        env = { ...env, ...mounts.env };
-        for (const link of mounts.links) {
-          await fs.mkdir(path.join(files, path.dirname(link.at)), { recursive: true });
-          await fs.symlink(link.to, path.join(files, link.at));
-        }
-        const cfgDir = path.join(files, options.hostCompiler.binDir);
-        await fs.mkdir(cfgDir, { recursive: true });
-        const config = nativeClangConfig(options.hostCompiler);
-        await fs.writeFile(path.join(cfgDir, 'clang.cfg'), config);
-        await fs.writeFile(path.join(cfgDir, 'clang++.cfg'), config);
-      }
-      const invocation = await isolatedInvocation({
-        tree,
-        usr: 'overlay',
-        binds,
-        rootFiles: files,
-        cwd: request.cwd,
-        env,
-        argv: request.argv,
-      });
-      return {
-        argv: [invocation.file, ...invocation.args],
-        // unshare and the setup script run on the build machine, before the chroot.
-        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-        cleanup: async () => {
-          await invocation.cleanup();
-          await fs.rm(files, { recursive: true, force: true });
-        },
-      };
     },
   };
+
+  async function wrapWith(files: string, tree: string, request: SandboxRequest): Promise<SandboxedCommand> {
+    const binds: BindMount[] = [
+      ...request.sharedDirs.map((dir) => ({ from: dir, to: dir, writable: true })),
+      // Installed trees are the engine's to change, after a node's commands.
+      { from: request.realPath(options.outRoot), to: request.realPath(options.outRoot) },
+    ];
+    if (await isFileOrLink(path.join(tree, 'usr', 'bin', 'bash'))) {
+      await fs.mkdir(path.join(files, 'usr', 'bin'), { recursive: true });
+      await fs.symlink('bash', path.join(files, 'usr', 'bin', 'sh'));
+    }
+    let env = request.env;
+    if (options.hostCompiler) {
+      compilerMounts ??= hostCompilerMounts(options.hostCompiler);
+      const mounts = await compilerMounts;
+      binds.push(...mounts.binds);
+      env = { ...env, ...mounts.env };
+      for (const link of mounts.links) {
+        await fs.mkdir(path.join(files, path.dirname(link.at)), { recursive: true });
+        await fs.symlink(link.to, path.join(files, link.at));
+      }
+      const cfgDir = path.join(files, options.hostCompiler.binDir);
+      await fs.mkdir(cfgDir, { recursive: true });
+      const config = nativeClangConfig(options.hostCompiler);
+      await fs.writeFile(path.join(cfgDir, 'clang.cfg'), config);
+      await fs.writeFile(path.join(cfgDir, 'clang++.cfg'), config);
+    }
+    const invocation = await isolatedInvocation({
+      tree,
+      usr: 'overlay',
+      binds,
+      rootFiles: files,
+      cwd: request.cwd,
+      env,
+      argv: request.argv,
+    });
+    return {
+      argv: [invocation.file, ...invocation.args],
+      // unshare and the setup script run on the build machine, before the chroot.
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      cleanup: async () => {
+        await invocation.cleanup();
+        await fs.rm(files, { recursive: true, force: true });
+      },
+    };
+  }
 }

@@ -19,13 +19,16 @@ const fakeBin = path.join(projectDir, 'fakebin');
 const markingSandbox: CommandSandbox = {
   description: 'inside the test box',
   hostPath: (inside) => (inside.startsWith('/opt/box-bin/') ? path.join(fakeBin, path.basename(inside)) : undefined),
-  wrap: async (request) => ({
+  wrap: async (request) => {
+    if (process.env['BOX_BROKEN']) throw new Error('the box is broken');
+    return {
     argv: ['/usr/bin/env', 'SANDBOX_MARK=inside the box', ...request.argv],
     env: { ...request.env, PATH: '/usr/bin:/bin', SHARED: request.sharedDirs.join(' ') },
     cleanup: async () => {
       await fs.appendFile(path.join(projectDir, 'cleanups'), 'x');
     },
-  }),
+    };
+  },
 };
 
 export default defineConfig({
@@ -108,5 +111,12 @@ describe('place sandbox and tool providers', () => {
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain('Place boxed makes user@boxed depend on "nosuch"');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('fails the node with a message when the sandbox cannot wrap a command', async () => {
+    const run = await project.spawn(['run', 'user'], { BOX_BROKEN: '1' });
+    expect(run.exitCode).toBe(1);
+    expect(String(run.stderr)).toContain('could not start: inside the test box: the box is broken');
+    expect(String(run.stderr)).not.toMatch(/\n\s+at /);
   });
 });
