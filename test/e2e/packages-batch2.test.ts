@@ -9,12 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
-import { E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
+import { compileStatic, E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
-import { deriveFlags } from '../../sysroot/flags.ts';
-import { TARGETS, type TargetInfo } from '../../sysroot/targets.ts';
-import { findHostToolchain } from '../../sysroot/toolchain.ts';
+import { TARGETS } from '../../sysroot/targets.ts';
 
 const BATCH = ['ncurses', 'libedit', 'libffi', 'mawk', 'pcre2', 'rsync'] as const;
 type Package = (typeof BATCH)[number];
@@ -29,18 +26,6 @@ const PROGRAMS: Record<Package, readonly string[]> = {
   pcre2: ['pcre2grep', 'pcre2test'],
   rsync: ['rsync'],
 };
-
-/** Compile one C file into a static program with the place's flags and sysroot, and check it is one. */
-async function compileStatic(target: TargetInfo, out: string, source: string, libs: readonly string[]): Promise<string> {
-  const toolchain = await findHostToolchain();
-  const flags = deriveFlags({ target, sysroot: out, resourceDir: path.join(out, 'usr/lib/clang-resource', toolchain.major), buildType: 'Release', stage1: false });
-  const program = source.replace(/\.c$/, '');
-  await execa(path.join(toolchain.binDir, 'clang'), [...flags.cflags, source, '-o', program, ...flags.ldflags, ...libs]);
-  const elf = await inspectElf(program);
-  expect(elf?.machine).toBe(target.elfMachine);
-  expect(elf?.interpreter).toBeUndefined();
-  return program;
-}
 
 describe.sequential('host toolchain: issue #7 batch 2 (ncurses, libedit, libffi, mawk, pcre2, rsync)', { timeout: 60 * 60_000 }, () => {
   for (const triple of TRIPLES) {

@@ -10,7 +10,10 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import { runsNatively } from '../../sysroot/run-programs.ts';
-import { TARGETS } from '../../sysroot/targets.ts';
+import { inspectElf } from '../../sysroot/elf.ts';
+import { deriveFlags } from '../../sysroot/flags.ts';
+import { TARGETS, type TargetInfo } from '../../sysroot/targets.ts';
+import { findHostToolchain } from '../../sysroot/toolchain.ts';
 import { CLI, REPO, type CliResult } from './project.ts';
 
 export const TEST_CACHE = process.env['ROOTFS_ENGINE_TEST_CACHE'] ?? path.join(os.tmpdir(), 'rootfs-engine-test-cache');
@@ -57,4 +60,26 @@ export async function expectOk(ran: Promise<Ran>): Promise<string> {
 
 export async function hasCommand(command: string): Promise<boolean> {
   return (await execa('sh', ['-c', `command -v ${command}`], { reject: false })).exitCode === 0;
+}
+
+/** A file with every byte value, a few times over: hashing, encryption and download input. */
+export const BYTE_PAYLOAD = Buffer.concat(Array.from({ length: 40 }, (_, i) => Buffer.from(Array.from({ length: 256 }, (_, b) => (b + i) & 0xff))));
+
+/** The ELF check of an installed program: a static executable of the target's machine. */
+export async function expectStaticElf(target: TargetInfo, file: string): Promise<void> {
+  const elf = await inspectElf(file);
+  expect(elf?.machine, file).toBe(target.elfMachine);
+  expect(elf?.type, file).toBe('exec');
+  expect(elf?.interpreter, file).toBeUndefined();
+  expect(elf?.needed, file).toEqual([]);
+}
+
+/** Compile one C file into a static program with the place's flags and sysroot, and check it is one. */
+export async function compileStatic(target: TargetInfo, out: string, source: string, libs: readonly string[]): Promise<string> {
+  const toolchain = await findHostToolchain();
+  const flags = deriveFlags({ target, sysroot: out, resourceDir: path.join(out, 'usr/lib/clang-resource', toolchain.major), buildType: 'Release', stage1: false });
+  const program = source.replace(/\.c$/, '');
+  await execa(path.join(toolchain.binDir, 'clang'), [...flags.cflags, source, '-o', program, ...flags.ldflags, ...libs]);
+  await expectStaticElf(target, program);
+  return program;
 }

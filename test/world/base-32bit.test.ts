@@ -14,65 +14,18 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCipheriv, createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
-import { inspectElf } from '../../sysroot/elf.ts';
-import { TARGETS, type TargetInfo } from '../../sysroot/targets.ts';
+import { BYTE_PAYLOAD as PAYLOAD, E2E_BUILD, engine, expectOk, expectStaticElf, runIn } from '../helpers/e2e.ts';
+import { serveFiles, type LocalFileServer } from '../helpers/file-server.ts';
+import { TARGETS } from '../../sysroot/targets.ts';
 
 const TRIPLES = ['i386-linux-musl', 'armv7-linux-musleabihf'] as const;
 
-/** A file with every byte value, a few times over, and a compressible text. */
-const PAYLOAD = Buffer.concat(Array.from({ length: 40 }, (_, i) => Buffer.from(Array.from({ length: 256 }, (_, b) => (b + i) & 0xff))));
+/** A compressible text (the byte payload is the shared BYTE_PAYLOAD). */
 const TEXT = Buffer.from(Array.from({ length: 400 }, (_, i) => `line ${i} of a text worth compressing`).join('\n'));
 
-async function expectStaticElf(target: TargetInfo, file: string): Promise<void> {
-  const elf = await inspectElf(file);
-  expect(elf?.machine, file).toBe(target.elfMachine);
-  expect(elf?.type, file).toBe('exec');
-  expect(elf?.interpreter, file).toBeUndefined();
-  expect(elf?.needed, file).toEqual([]);
-}
-
-interface LocalServer {
-  url: string;
-  /** Content-Encoding of the last response (what curl was sent). */
-  lastEncoding: () => string | undefined;
-  close: () => Promise<void>;
-}
-
-/**
- * Serve the files under `root` on 127.0.0.1, gzip-encoded when the client accepts
- * it (so `curl --compressed` has to inflate with its zlib).
- */
-async function serve(root: string, tls?: { key: Buffer; cert: Buffer }): Promise<LocalServer> {
-  let encoding: string | undefined;
-  const handler: http.RequestListener = (request, response) => {
-    const file = path.join(root, decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname));
-    fs.readFile(file).then(
-      (body) => {
-        encoding = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? '')) ? 'gzip' : undefined;
-        const headers = { 'content-type': 'application/octet-stream', ...(encoding ? { 'content-encoding': encoding } : {}) };
-        response.writeHead(200, headers).end(encoding ? gzipSync(body) : body);
-      },
-      () => response.writeHead(404).end('not found\n'),
-    );
-  };
-  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `${tls ? 'https' : 'http'}://localhost:${port}`,
-    lastEncoding: () => encoding,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-const servers: LocalServer[] = [];
+const servers: LocalFileServer[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()));
 });
@@ -132,7 +85,7 @@ describe.sequential('host toolchain: curl and openssl for the 32-bit targets (is
       expect(version).toMatch(/^Protocols:.*\bhttps\b/m);
       expect(version).toMatch(/^Features:.*\bSSL\b/m);
       expect(version).toMatch(/^Features:.*\blibz\b/m);
-      const server = await serve(path.join(work, 'served'));
+      const server = await serveFiles(path.join(work, 'served'), { gzip: true });
       servers.push(server);
       await expectOk(runIn(triple, bin('curl'), ['-sS', '--compressed', '-o', 'text.txt', `${server.url}/text.txt`], { cwd: work }));
       expect(server.lastEncoding()).toBe('gzip');
@@ -147,7 +100,7 @@ describe.sequential('host toolchain: curl and openssl for the 32-bit targets (is
         await openssl([...subject, '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', `${name}-key.pem`, '-out', `${name}-cert.pem`], work);
       }
       const tls = { key: await fs.readFile(path.join(work, 'server-key.pem')), cert: await fs.readFile(path.join(work, 'server-cert.pem')) };
-      const server = await serve(path.join(work, 'served'), tls);
+      const server = await serveFiles(path.join(work, 'served'), { tls, gzip: true });
       servers.push(server);
       await expectOk(runIn(triple, bin('curl'), ['-sS', '--cacert', 'server-cert.pem', '-o', 'fetched.bin', `${server.url}/payload.bin`], { cwd: work }));
       expect((await fs.readFile(path.join(work, 'fetched.bin'))).equals(PAYLOAD)).toBe(true);

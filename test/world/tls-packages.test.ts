@@ -13,16 +13,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCipheriv, createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
-import { E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
+import { BYTE_PAYLOAD as PAYLOAD, compileStatic, E2E_BUILD, engine, expectOk, expectStaticElf, runIn } from '../helpers/e2e.ts';
+import { serveFiles, type LocalFileServer } from '../helpers/file-server.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
-import { deriveFlags } from '../../sysroot/flags.ts';
-import { TARGETS, type TargetInfo } from '../../sysroot/targets.ts';
-import { findHostToolchain } from '../../sysroot/toolchain.ts';
+import { TARGETS } from '../../sysroot/targets.ts';
 
 const SET = ['openssl', 'curl', 'expat', 'wget', 'git'] as const;
 const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl'] as const;
@@ -30,46 +26,6 @@ const CURL_ONLY_TRIPLES = ['armv7-linux-musleabihf', 'i386-linux-musl'] as const
 
 /** Programs the recipes install in usr/bin (all must be static executables). */
 const PROGRAMS = ['openssl', 'curl', 'xmlwf', 'wget', 'git', 'scalar'];
-
-/** A file with every byte value, a few times over: hashing and encryption input. */
-const PAYLOAD = Buffer.concat(Array.from({ length: 40 }, (_, i) => Buffer.from(Array.from({ length: 256 }, (_, b) => (b + i) & 0xff))));
-
-async function expectStaticElf(target: TargetInfo, file: string): Promise<void> {
-  const elf = await inspectElf(file);
-  expect(elf?.machine, file).toBe(target.elfMachine);
-  expect(elf?.type, file).toBe('exec');
-  expect(elf?.interpreter, file).toBeUndefined();
-  expect(elf?.needed, file).toEqual([]);
-}
-
-/** Compile one C file into a static program with the place's flags and sysroot, and check it is one. */
-async function compileStatic(target: TargetInfo, out: string, source: string, libs: readonly string[]): Promise<string> {
-  const toolchain = await findHostToolchain();
-  const flags = deriveFlags({ target, sysroot: out, resourceDir: path.join(out, 'usr/lib/clang-resource', toolchain.major), buildType: 'Release', stage1: false });
-  const program = source.replace(/\.c$/, '');
-  await execa(path.join(toolchain.binDir, 'clang'), [...flags.cflags, source, '-o', program, ...flags.ldflags, ...libs]);
-  await expectStaticElf(target, program);
-  return program;
-}
-
-interface StaticHttpsServer {
-  url: string;
-  close: () => Promise<void>;
-}
-
-/** An HTTPS server on 127.0.0.1 serving the files under `root` (what curl, wget and git fetch). */
-async function serveHttps(root: string, key: string, cert: string): Promise<StaticHttpsServer> {
-  const server = https.createServer({ key: await fs.readFile(key), cert: await fs.readFile(cert) }, (request, response) => {
-    const file = path.join(root, decodeURIComponent(new URL(request.url ?? '/', 'https://localhost').pathname));
-    fs.readFile(file).then(
-      (body) => response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body),
-      () => response.writeHead(404).end('not found\n'),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `https://localhost:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 /** Make a CA-capable self-signed certificate for localhost with the target's own openssl. */
 async function makeCertificate(triple: string, out: string, work: string, name = 'server'): Promise<{ key: string; cert: string }> {
@@ -82,7 +38,7 @@ async function makeCertificate(triple: string, out: string, work: string, name =
   return { key, cert };
 }
 
-const servers: StaticHttpsServer[] = [];
+const servers: LocalFileServer[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()));
 });
@@ -94,7 +50,7 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
     const bin = (name: string): string => path.join(out, 'usr/bin', name);
     let work = '';
     let served = '';
-    let server: StaticHttpsServer | undefined;
+    let server: LocalFileServer | undefined;
     let cert = '';
 
     it(`${triple}: builds ${SET.join(', ')} static`, async () => {
@@ -157,7 +113,7 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
       expect(text).toContain('subject=CN=localhost');
       expect(text).toContain('DNS:localhost, IP Address:127.0.0.1');
       expect(text).toContain('CA:TRUE');
-      server = await serveHttps(served, made.key, made.cert);
+      server = await serveFiles(served, { tls: { key: await fs.readFile(made.key), cert: await fs.readFile(made.cert) } });
       servers.push(server);
       cert = made.cert;
     });
@@ -290,7 +246,7 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
       const work = await fs.mkdtemp(path.join(os.tmpdir(), `tls-${triple}-`));
       await fs.writeFile(path.join(work, 'payload.bin'), PAYLOAD);
       const made = await makeCertificate(triple, out, work);
-      const server = await serveHttps(work, made.key, made.cert);
+      const server = await serveFiles(work, { tls: { key: await fs.readFile(made.key), cert: await fs.readFile(made.cert) } });
       servers.push(server);
       await expectOk(runIn(triple, curl, ['-sS', '--cacert', made.cert, '-o', 'fetched.bin', `${server.url}/payload.bin`], { cwd: work }));
       expect((await fs.readFile(path.join(work, 'fetched.bin'))).equals(PAYLOAD)).toBe(true);
