@@ -12,7 +12,7 @@
  * half, for a CI that must stay within its time budget; by default both targets
  * build the whole set.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +56,11 @@ describe.sequential('host toolchain: the base set (zlib, xz, make, grep, m4, dif
     const bin = (name: string): string => path.join(out, 'usr/bin', name);
     const has = (name: string): boolean => packages.includes(name);
     let work = '';
+    // Made before any step, so a failed build never leaves a later step writing into the
+    // current directory (the repository, in a test run).
+    beforeAll(async () => {
+      work = await fs.mkdtemp(path.join(os.tmpdir(), `base-set-${triple}-`));
+    });
 
     it(`${triple}: builds ${packages.join(', ')} static`, async () => {
       // toybox first, in its own run: an older toybox still owns grep, egrep, fgrep and
@@ -77,7 +82,6 @@ describe.sequential('host toolchain: the base set (zlib, xz, make, grep, m4, dif
           expect(elf?.needed, program).toEqual([]);
         }
       }
-      work = await fs.mkdtemp(path.join(os.tmpdir(), `base-set-${triple}-`));
     });
 
     it.runIf(has('zlib'))(`${triple}: zlib links into a static program that round-trips data`, async () => {

@@ -5,7 +5,7 @@
  * (x86_64) and under qemu-user (aarch64): its programs run, and the libraries
  * link into small static programs that use them.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,11 @@ describe.sequential('host toolchain: issue #7 batch 2 (ncurses, libedit, libffi,
     const out = path.join(E2E_BUILD, 'out', triple);
     const bin = (name: string): string => path.join(out, 'usr/bin', name);
     let work = '';
+    // Made before any step, so a failed build never leaves a later step writing into the
+    // current directory (the repository, in a test run).
+    beforeAll(async () => {
+      work = await fs.mkdtemp(path.join(os.tmpdir(), `batch2-${triple}-`));
+    });
 
     it(`${triple}: builds ${BATCH.join(', ')} static`, async () => {
       // toybox first, so ncurses meets the toybox that owns clear and reset.
@@ -57,7 +62,6 @@ describe.sequential('host toolchain: issue #7 batch 2 (ncurses, libedit, libffi,
       for (const shared of ['libncurses.so', 'libedit.so', 'libffi.so', 'libpcre2-8.so']) {
         await expect(fs.access(path.join(out, 'usr/lib', shared)), shared).rejects.toThrow();
       }
-      work = await fs.mkdtemp(path.join(os.tmpdir(), `batch2-${triple}-`));
     });
 
     it(`${triple}: ncurses' tic compiles a terminfo entry that infocmp and tput read back`, async () => {

@@ -11,7 +11,7 @@
  *
  * (make, xz and zlib for these targets are light: test/e2e/packages-base.test.ts.)
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCipheriv, createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -38,6 +38,11 @@ describe.sequential('host toolchain: curl and openssl for the 32-bit targets (is
     const openssl = (args: readonly string[], cwd: string): Promise<string> =>
       expectOk(runIn(triple, bin('openssl'), args, { cwd, env: { OPENSSL_CONF: path.join(out, 'etc/ssl/openssl.cnf') } }));
     let work = '';
+    // Made before any step, so a failed build never leaves a later step writing into the
+    // current directory (the repository, in a test run).
+    beforeAll(async () => {
+      work = await fs.mkdtemp(path.join(os.tmpdir(), `base-32bit-${triple}-`));
+    });
 
     it(`${triple}: builds curl, openssl and zlib static`, async () => {
       const started = Date.now();
@@ -51,7 +56,6 @@ describe.sequential('host toolchain: curl and openssl for the 32-bit targets (is
       for (const shared of ['libcrypto.so', 'libssl.so', 'libcurl.so', 'libz.so']) {
         await expect(fs.access(path.join(out, 'usr/lib', shared)), shared).rejects.toThrow();
       }
-      work = await fs.mkdtemp(path.join(os.tmpdir(), `base-32bit-${triple}-`));
       await fs.mkdir(path.join(work, 'served'));
       await fs.writeFile(path.join(work, 'payload.bin'), PAYLOAD);
       await fs.writeFile(path.join(work, 'served/payload.bin'), PAYLOAD);

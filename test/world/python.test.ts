@@ -6,7 +6,7 @@
  * modules, and find its library in the installed tree, not in the build tree.
  * Heavy (a cold python build is many minutes), so a world test.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import https from 'node:https';
@@ -135,6 +135,11 @@ describe.sequential('python 3.13, static, host toolchain', { timeout: 4 * 60 * 6
     const out = path.join(E2E_BUILD, 'out', triple);
     const python = path.join(out, 'usr/bin/python3');
     let work = '';
+    // Made before any step, so a failed build never leaves a later step writing into the
+    // current directory (the repository, in a test run).
+    beforeAll(async () => {
+      work = await fs.mkdtemp(path.join(os.tmpdir(), `python-${triple}-`));
+    });
 
     it(`${triple}: builds one static interpreter, no shared objects`, async () => {
       const started = Date.now();
@@ -150,7 +155,6 @@ describe.sequential('python 3.13, static, host toolchain', { timeout: 4 * 60 * 6
       expect((await fs.stat(path.join(out, 'usr/lib/python3.13/os.py'))).isFile()).toBe(true);
       // Byte-compiled at install time (opt-2 files are only ever written by compileall).
       expect((await fs.stat(path.join(out, 'usr/lib/python3.13/__pycache__/os.cpython-313.opt-2.pyc'))).isFile()).toBe(true);
-      work = await fs.mkdtemp(path.join(os.tmpdir(), `python-${triple}-`));
     });
 
     it(`${triple}: --version, and the core modules are built in`, async () => {

@@ -10,7 +10,7 @@
  *
  * curl (part of the base set) is also built and fetched with for armv7 and i386.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCipheriv, createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -49,6 +49,11 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
     const out = path.join(E2E_BUILD, 'out', triple);
     const bin = (name: string): string => path.join(out, 'usr/bin', name);
     let work = '';
+    // Made before any step, so a failed build never leaves a later step writing into the
+    // current directory (the repository, in a test run).
+    beforeAll(async () => {
+      work = await fs.mkdtemp(path.join(os.tmpdir(), `tls-${triple}-`));
+    });
     let served = '';
     let server: LocalFileServer | undefined;
     let cert = '';
@@ -78,7 +83,6 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
       }
       // Thread-safe libcrypto (locking on): python's _ssl refuses an OpenSSL without it.
       expect(await fs.readFile(path.join(out, 'usr/include/openssl/configuration.h'), 'utf8')).toMatch(/^# *define OPENSSL_THREADS$/m);
-      work = await fs.mkdtemp(path.join(os.tmpdir(), `tls-${triple}-`));
       served = path.join(work, 'served');
       await fs.mkdir(served);
       await fs.writeFile(path.join(work, 'payload.bin'), PAYLOAD);
