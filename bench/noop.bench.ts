@@ -3,7 +3,7 @@
  * e2e tests' one, where `npm test` built the stage chain), from process start to
  * exit, as a user types it. Prints figures, not pass/fail.
  *
- *   npx tsx bench/noop.bench.ts [--build-dir DIR] [--runs 5] [-- run stage3 --toolchain host]
+ *   npx tsx bench/noop.bench.ts [--build-dir DIR] [--runs 5] [-- run stage3 --toolchain host --packages ...]
  *
  * Each run is `node bin/rootfs-engine.js --build-dir DIR <args>` under
  * /usr/bin/time (wall, user+system CPU, peak RSS); the first run is reported
@@ -14,12 +14,13 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STAGE3_CI_PACKAGES } from '../test/helpers/e2e.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const split = argv.indexOf('--');
 const own = split >= 0 ? argv.slice(0, split) : argv;
-const goalArgs = split >= 0 ? argv.slice(split + 1) : ['run', 'stage3', '--toolchain', 'host'];
+const goalArgs = split >= 0 ? argv.slice(split + 1) : ['run', 'stage3', '--toolchain', 'host', '--packages', STAGE3_CI_PACKAGES];
 const option = (name: string, fallback: string): string => {
   const i = own.indexOf(name);
   return i >= 0 && own[i + 1] ? own[i + 1]! : fallback;

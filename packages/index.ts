@@ -60,7 +60,7 @@ export { KERNEL_INSTALL_PATH } from './linux.ts';
 export { rootfsOf, type RootfsFacts } from '../sysroot/place.ts';
 export { TARGETS, targetInfo, type TargetInfo } from '../sysroot/targets.ts';
 export { rootfsPlaces, STAGES, BASE_PACKAGES } from '../stages/places.ts';
-export { rootfsGoals } from '../stages/goals.ts';
+export { goalOptions, rootfsGoals } from '../stages/goals.ts';
 export { knownBuilds } from './known-builds.ts';
 
 export const allRecipes: readonly Recipe[] = [

@@ -215,6 +215,13 @@ export function expandGoals(config: Config, goals: readonly string[], target: st
     if (named) {
       for (const ref of named.nodes({ ...request, place })) {
         const parsed = parseNodeRef(ref, place);
+        if (!config.recipes.some((r) => r.name === parsed.recipe)) {
+          // Goals may take their list from an option (`--packages`): the name may be the user's.
+          throw new EngineError(
+            'UNKNOWN_GOAL',
+            `The goal "${goal}" names "${parsed.recipe}", which is not a recipe of ${config.file}. Did you mean "${closest(parsed.recipe, config.recipes.map((r) => r.name))}"? Fix the name where the list comes from (an option on the command line, such as --packages, or the goal's definition); \`rootfs-engine list\` shows every recipe.`,
+          );
+        }
         add(nodeId(parsed.recipe, parsed.place));
       }
       continue;

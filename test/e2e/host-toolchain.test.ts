@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { E2E_BUILD, engine, runTargetBinary } from '../helpers/e2e.ts';
+import { E2E_BUILD, engine, runTargetBinary, STAGE3_CI_PACKAGES } from '../helpers/e2e.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 import { builtNodes, makeProject } from '../helpers/project.ts';
@@ -76,20 +76,20 @@ export default defineConfig({ recipes: [...allRecipes, leaky], places: rootfsPla
     }
   });
 
-  it('builds the stage chain stage1 -> stage2 -> stage3, then has nothing to do', async () => {
+  it('builds the stage chain stage1 -> stage2 -> stage3 (the CI --packages set), then has nothing to do', async () => {
     // toybox first, in its own run: in a build root where an older toybox still owns
     // grep and cmp, grep@stage3 and diffutils@stage3 would wait for it while holding
     // both job slots (see packages-base.test.ts).
     const toyboxes = await engine(['run', 'toybox@stage1', 'toybox@stage2', 'toybox@stage3', '--toolchain', 'host']);
     expect(toyboxes.exitCode, `${toyboxes.stdout}\n${toyboxes.stderr}`).toBe(0);
-    const first = await engine(['run', 'stage3', '--toolchain', 'host']);
+    const first = await engine(['run', 'stage3', '--toolchain', 'host', '--packages', STAGE3_CI_PACKAGES]);
     expect(first.exitCode, `${first.stdout}\n${first.stderr}`).toBe(0);
     for (const stage of ['stage1', 'stage2', 'stage3']) {
       const toybox = path.join(E2E_BUILD, 'out', stage, 'usr/bin/toybox');
       expect((await inspectElf(toybox))?.interpreter).toBeUndefined();
       expect(await runTargetBinary(undefined, toybox, ['echo', stage])).toBe(stage);
     }
-    const second = await engine(['run', 'stage3', '--toolchain', 'host']);
+    const second = await engine(['run', 'stage3', '--toolchain', 'host', '--packages', STAGE3_CI_PACKAGES]);
     expect(second.exitCode).toBe(0);
     expect(builtNodes(second.stdout)).toEqual([]);
     // 3 stages x (musl, linux-headers, builtins, toybox) + bash, the base set's 10 and the second batch's 6 @stage3.

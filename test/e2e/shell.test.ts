@@ -9,12 +9,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { E2E_BUILD, engine } from '../helpers/e2e.ts';
+import { E2E_BUILD, engine, STAGE3_CI_PACKAGES } from '../helpers/e2e.ts';
 import { CLI, REPO, snapshotTree } from '../helpers/project.ts';
 
 describe.sequential('shell', { timeout: 30 * 60_000 }, () => {
   it('runs commands with the stage-3 tree as / and leaves the tree as it was', async () => {
-    const build = await engine(['run', 'stage3', '--toolchain', 'host']);
+    const build = await engine(['run', 'stage3', '--toolchain', 'host', '--packages', STAGE3_CI_PACKAGES]);
     expect(build.exitCode, `${build.stdout}\n${build.stderr}`).toBe(0);
     const tree = path.join(E2E_BUILD, 'out', 'stage3');
     const before = await snapshotTree(tree);

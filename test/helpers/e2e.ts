@@ -19,6 +19,13 @@ import { CLI, REPO, type CliResult } from './project.ts';
 export const TEST_CACHE = process.env['ROOTFS_ENGINE_TEST_CACHE'] ?? path.join(os.tmpdir(), 'rootfs-engine-test-cache');
 export const E2E_BUILD = path.join(TEST_CACHE, 'e2e-build');
 
+/**
+ * The stage-3 set CI builds (`run stage3 --packages ...`): the light part of the
+ * whole set, so a cold CI run stays within its time. The heavy rest (libcxx, ninja,
+ * cmake, openssl, curl, perl, python) is proven by `npm run test:world`.
+ */
+export const STAGE3_CI_PACKAGES = 'toybox,bash,zlib,xz,make,grep,m4,diffutils,bc,bison,flex,pkgconf,ncurses,libedit,libffi,mawk,pcre2,rsync';
+
 export async function engine(args: readonly string[], cwd = REPO, timeout = 30 * 60_000): Promise<CliResult> {
   await fs.mkdir(E2E_BUILD, { recursive: true });
   const result = await execa(process.execPath, [CLI, '--build-dir', E2E_BUILD, ...args], { cwd, reject: false, timeout, stdin: 'ignore', env: { NO_COLOR: '1', XDG_CACHE_HOME: path.join(TEST_CACHE, 'xdg-cache') } });
