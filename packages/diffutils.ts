@@ -18,5 +18,8 @@ export const diffutils = defineRecipe({
     debian: { package: 'diffutils', version: '1:3.10-4' },
   },
   tools: ['clang', 'make'],
-  phases: autotoolsPhases(['--disable-silent-rules', '--disable-nls']),
+  phases: {
+    ...autotoolsPhases(['--disable-silent-rules', '--disable-nls']),
+    check: () => 'make check',
+  },
 });

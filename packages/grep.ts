@@ -18,12 +18,16 @@ export const grep = defineRecipe({
     debian: { package: 'grep', version: '3.11-4' },
   },
   tools: ['clang', 'make'],
-  phases: autotoolsPhases([
-    '--disable-silent-rules',
-    // gnulib's assert module: no assertion code in the release binary (make-rootfs's choice).
-    '--disable-assert',
-    '--disable-nls',
-    // -P needs libpcre2, which no recipe provides yet.
-    '--disable-perl-regexp',
-  ]),
+  phases: {
+    ...autotoolsPhases([
+      '--disable-silent-rules',
+      // gnulib's assert module: no assertion code in the release binary (make-rootfs's choice).
+      '--disable-assert',
+      '--disable-nls',
+      // -P needs libpcre2, which no recipe provides yet.
+      '--disable-perl-regexp',
+    ]),
+    // make-rootfs's check-grep.
+    check: () => 'make check',
+  },
 });

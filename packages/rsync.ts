@@ -46,6 +46,8 @@ export const rsync = defineRecipe({
       ]),
     ],
     build: () => 'make',
+    // rsync's testsuite/ (runtests.py drives the built rsync through local transfers).
+    check: () => 'make check',
     install: (ctx) => [`make install DESTDIR=${ctx.dirs.dest}`, ...removeRmrfPaths(ctx.dirs.dest)],
   },
 });

@@ -17,14 +17,17 @@ export const xz = defineRecipe({
     debian: { package: 'xz-utils', version: '5.8.1-1+deb13u1' },
   },
   tools: ['clang', 'make'],
-  phases: autotoolsPhases([
-    '--disable-shared',
-    '--enable-static',
-    // No lzma/unlzma/lzcat links: xz answers to those names only through them, and
-    // make-rootfs leaves them out.
-    '--disable-lzma-links',
-    '--disable-doc',
-    '--disable-nls',
-    '--disable-silent-rules',
-  ]),
+  phases: {
+    ...autotoolsPhases([
+      '--disable-shared',
+      '--enable-static',
+      // No lzma/unlzma/lzcat links: xz answers to those names only through them, and
+      // make-rootfs leaves them out.
+      '--disable-lzma-links',
+      '--disable-doc',
+      '--disable-nls',
+      '--disable-silent-rules',
+    ]),
+    check: () => 'make check',
+  },
 });
