@@ -45,6 +45,21 @@ function buildPython(ctx: Context): string {
   return path.join(path.dirname(ctx.dirs.out), BUILD_PYTHON_PLACE, 'usr', 'bin', `python${MINOR}`);
 }
 
+/** Where the target's interpreter finds other recipes' pure-Python packages. */
+export const PYTHON_SITE_PACKAGES = `/usr/lib/python${MINOR}/site-packages`;
+
+/**
+ * A python of this recipe's version that runs on the build machine, for other
+ * recipes' build steps (byte-compiling their modules for this place's python):
+ * the place's own when its target is the build machine's, else the build
+ * machine's place's, as for CPython's own cross build. `dep` is the node to depend on.
+ */
+export function pythonForBuild(ctx: Context): { dep: string; interpreter: string } {
+  return isCross(ctx)
+    ? { dep: `python@${BUILD_PYTHON_PLACE}`, interpreter: buildPython(ctx) }
+    : { dep: 'python', interpreter: path.join(ctx.dirs.out, 'usr', 'bin', `python${MINOR}`) };
+}
+
 /**
  * What `check` runs: the test modules of the built-in extensions and the
  * interpreter's core, not the whole suite (hours under qemu). Tests that need the
