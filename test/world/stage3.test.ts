@@ -36,6 +36,9 @@ const SCRIPT = [
   'echo "pkgconf=$(pkg-config --modversion zlib) $(pkg-config --libs --static libcurl)"',
   'echo "rsync=$(rsync --version | head -n 1)"',
   'printf "x\\n" > /tmp/a && printf "y\\n" > /tmp/b && echo "diff=$(diff /tmp/a /tmp/b | tail -n 1)"',
+  // meson runs on stage3's python and hands the build to stage3's ninja.
+  'mkdir -p /tmp/proj && echo "project(\x27x\x27, version: \x2742\x27)" > /tmp/proj/meson.build',
+  'echo "meson=$(meson --version) $(meson setup /tmp/proj/build /tmp/proj > /tmp/setup.log 2>&1 && ninja -C /tmp/proj/build > /dev/null && meson introspect --projectinfo /tmp/proj/build)"',
 ].join('\n');
 
 describe('stage3, whole goal (host toolchain profile)', { timeout: 240 * 60_000 }, () => {
@@ -84,5 +87,6 @@ describe('stage3, whole goal (host toolchain profile)', { timeout: 240 * 60_000 
     expect(said.get('pkgconf'), out).toMatch(/^1\.3\.1 .*-lcurl\b.*-lssl\b.*-lcrypto\b.*-lz\b/);
     expect(said.get('rsync'), out).toMatch(/version 3\.2\.7/);
     expect(said.get('diff'), out).toBe('> y');
+    expect(said.get('meson'), out).toMatch(/^1\.0\.1 \{.*"version": "42".*\}$/);
   });
 });
