@@ -43,6 +43,15 @@ export const rsync = defineRecipe({
         '--with-included-popt',
         // The zlib recipe's libz.a, not the copy rsync ships.
         '--with-included-zlib=no',
+        // configure cannot run its test programs when cross-compiling (and --build is
+        // never --host here) and then assumes the worst. Linux's answers: link() makes a
+        // hard link to a symlink or a device node itself, and mknod makes FIFOs and
+        // sockets. Without them `rsync -H` copies linked symlinks apart (its own
+        // testsuite's "itemize" fails).
+        'rsync_cv_can_hardlink_symlink=yes',
+        'rsync_cv_can_hardlink_special=yes',
+        'rsync_cv_MKNOD_CREATES_FIFOS=yes',
+        'rsync_cv_MKNOD_CREATES_SOCKETS=yes',
       ]),
     ],
     build: () => 'make',
