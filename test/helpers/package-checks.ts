@@ -273,3 +273,20 @@ export async function checkExpat(place: CheckPlace): Promise<void> {
   expect((await expectOk(runIn(triple, program, []))).trim()).toBe('3 3 expat_2.8.3');
   expect(await fs.readFile(path.join(out, 'usr/lib/pkgconfig/expat.pc'), 'utf8')).toContain('Version: 2.8.3');
 }
+
+/** gperf generates a perfect hash that a static C program looks words up with. */
+export async function checkGperf(place: CheckPlace): Promise<void> {
+  const { triple, work, out, target } = place;
+  expect(await expectOk(runIn(triple, bin(place, 'gperf'), ['--version']))).toMatch(/^GNU gperf 3\.2\.1$/m);
+  const keywords = path.join(work, 'keywords.gperf');
+  await fs.writeFile(keywords, '%%\nbreak\ncase\ncontinue\nreturn\nwhile\n%%\n');
+  const generated = await expectOk(runIn(triple, bin(place, 'gperf'), ['-L', 'ANSI-C', keywords]));
+  expect(generated).toContain('in_word_set');
+  const source = path.join(work, 'lookup.c');
+  await fs.writeFile(
+    source,
+    `#include <stdio.h>\n#include <string.h>\n${generated}\nint main(int argc, char **argv) { for (int i = 1; i < argc; i++) printf("%s=%d\\n", argv[i], in_word_set(argv[i], strlen(argv[i])) != 0); return 0; }\n`,
+  );
+  const program = await compileStatic(target, out, source, []);
+  expect(await expectOk(runIn(triple, program, ['while', 'for', 'return']))).toBe('while=1\nfor=0\nreturn=1');
+}
