@@ -1,16 +1,18 @@
 /**
  * Issue #7's light recipes on the 32-bit targets: m4, bc, bison, flex, pkgconf,
- * mawk, ncurses, libedit, libffi, pcre2, expat and rsync for i386-linux-musl and
+ * mawk, ncurses, libedit, libffi, pcre2, expat, rsync and gperf for i386-linux-musl and
  * armv7-linux-musleabihf (host toolchain profile). Each builds static, passes the
  * ELF check, and does the same real work as on x86_64 and aarch64 (the checks are
  * shared: test/helpers/package-checks.ts); the libraries link into small static
  * programs that use them. i386 programs run on the host's x86_64 kernel, armv7
- * ones under qemu-arm-static. Together they take longer than an e2e test may
- * (ncurses alone is several minutes per target, cold), hence test/world/.
+ * ones under qemu-arm-static. Then gperf, which is C++ and so builds the place's
+ * C++ runtime (libcxx) first. Together they take longer than an e2e test may
+ * (about 14 minutes for both targets' light set, cold, plus libcxx), hence
+ * test/world/.
  *
  * 32-bit is where time_t and off_t size, libffi's per-architecture call
  * trampolines (x86 sysv, ARM VFP hard-float) and pcre2's JIT code generator
- * (sljit's x86-32 and Thumb-2 back ends) differ from the 64-bit targets.
+ * (sljit's x86-32 and 32-bit ARM back ends) differ from the 64-bit targets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
@@ -22,6 +24,7 @@ import {
   checkBison,
   checkExpat,
   checkFlex,
+  checkGperf,
   checkLibedit,
   checkLibffi,
   checkM4,
@@ -97,5 +100,19 @@ describe.sequential('host toolchain: the light recipes for the 32-bit targets (i
         await check(place);
       });
     }
+
+    // gperf is C++: it pulls in the place's C++ runtime (libcxx), several minutes cold.
+    it(`${triple}: builds gperf static on the place's libcxx`, async () => {
+      const started = Date.now();
+      const run = await engine(['run', 'gperf', '--target', triple, '--toolchain', 'host'], undefined, 120 * 60_000);
+      expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
+      console.log(`gperf for ${triple}: ${Math.round((Date.now() - started) / 1000)} s (${run.stdout.match(/\d+ built(, \d+ restored)?, \d+ up to date/)?.[0] ?? 'no summary'})`);
+      await expectStaticElf(target, path.join(out, 'usr/bin/gperf'));
+      expect((await fs.stat(path.join(out, 'usr/lib/libc++.a'))).isFile()).toBe(true);
+    });
+
+    it(`${triple}: gperf generates a perfect hash that a static C program looks words up with`, async () => {
+      await checkGperf(place);
+    });
   }
 });
