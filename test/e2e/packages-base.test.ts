@@ -7,6 +7,8 @@
  * The 32-bit targets build the part of issue #7's base set that is here (zlib, xz,
  * make; toybox, bash and grep have their own tests): i386 programs run on the host's
  * x86_64 kernel, armv7 ones under qemu-arm-static. About a minute each, cold.
+ * The rest of the set for those two, with the same checks
+ * (test/helpers/package-checks.ts), is test/world/light-32bit.test.ts.
  *
  * ROOTFS_ENGINE_BASE_SET_AARCH64 (a comma-separated list) narrows the aarch64
  * half, for a CI that must stay within its time budget; by default both targets
