@@ -63,6 +63,13 @@ const CHECKS: ReadonlyArray<readonly [string, (place: CheckPlace) => Promise<voi
   ['rsync copies a directory tree locally, then only what changed', checkRsync],
 ];
 
+/** The run's summary, and each node it built with its time (the cold figures of docs/stages.md). */
+function summary(stdout: string): string {
+  const counts = stdout.match(/\d+ built(, \d+ restored)?, \d+ up to date/)?.[0] ?? 'no summary';
+  const times = [...stdout.matchAll(/\bdone {2}(\S+)@\S+ \(([^)]+)\)/g)].map(([, name, time]) => `${name} ${time}`);
+  return times.length > 0 ? `${counts}: ${times.join(', ')}` : counts;
+}
+
 const work: string[] = [];
 afterAll(async () => {
   for (const dir of work) await fs.rm(dir, { recursive: true, force: true });
@@ -88,8 +95,7 @@ describe.sequential('host toolchain: the light recipes for the 32-bit targets (i
       const started = Date.now();
       const run = await engine(['run', ...LIGHT, '--target', triple, '--toolchain', 'host'], undefined, 120 * 60_000);
       expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
-      const times = [...run.stdout.matchAll(/\bdone {2}(\S+)@\S+ \(([^)]+)\)/g)].map(([, name, time]) => `${name} ${time}`);
-      console.log(`light set for ${triple}: ${Math.round((Date.now() - started) / 1000)} s (${run.stdout.match(/\d+ built(, \d+ restored)?, \d+ up to date/)?.[0] ?? 'no summary'}; ${times.join(', ')})`);
+      console.log(`light set for ${triple}: ${Math.round((Date.now() - started) / 1000)} s (${summary(run.stdout)})`);
       for (const program of PROGRAMS) await expectStaticElf(target, path.join(out, 'usr/bin', program));
       for (const library of LIBRARIES) expect((await fs.stat(path.join(out, 'usr/lib', library))).isFile(), library).toBe(true);
       for (const shared of SHARED) await expect(fs.access(path.join(out, 'usr/lib', shared)), shared).rejects.toThrow();
@@ -106,7 +112,7 @@ describe.sequential('host toolchain: the light recipes for the 32-bit targets (i
       const started = Date.now();
       const run = await engine(['run', 'gperf', '--target', triple, '--toolchain', 'host'], undefined, 120 * 60_000);
       expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
-      console.log(`gperf for ${triple}: ${Math.round((Date.now() - started) / 1000)} s (${run.stdout.match(/\d+ built(, \d+ restored)?, \d+ up to date/)?.[0] ?? 'no summary'})`);
+      console.log(`gperf for ${triple}: ${Math.round((Date.now() - started) / 1000)} s (${summary(run.stdout)})`);
       await expectStaticElf(target, path.join(out, 'usr/bin/gperf'));
       expect((await fs.stat(path.join(out, 'usr/lib/libc++.a'))).isFile()).toBe(true);
     });
