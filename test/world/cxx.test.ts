@@ -21,6 +21,7 @@ import { deriveFlags, type Flags } from '../../sysroot/flags.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 import { findHostToolchain } from '../../sysroot/toolchain.ts';
 import { peakConcurrency } from '../helpers/concurrency.ts';
+import { checkGperf, checkPlace } from '../helpers/package-checks.ts';
 
 const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl'] as const;
 
@@ -123,20 +124,7 @@ describe.sequential('host toolchain: the C++ runtime (libcxx) and the C++ packag
     });
 
     it(`${triple}: gperf ${'3.2.1'} generates a perfect hash that a static C program looks words up with`, async () => {
-      expect(await expectOk(runIn(triple, bin('gperf'), ['--version']))).toMatch(/^GNU gperf 3\.2\.1$/m);
-      const keywords = path.join(tmp, 'keywords.gperf');
-      await fs.writeFile(keywords, '%%\nbreak\ncase\ncontinue\nreturn\nwhile\n%%\n');
-      const generated = await expectOk(runIn(triple, bin('gperf'), ['-L', 'ANSI-C', keywords]));
-      expect(generated).toContain('in_word_set');
-      const source = path.join(tmp, 'lookup.c');
-      await fs.writeFile(
-        source,
-        `#include <stdio.h>\n#include <string.h>\n${generated}\nint main(int argc, char **argv) { for (int i = 1; i < argc; i++) printf("%s=%d\\n", argv[i], in_word_set(argv[i], strlen(argv[i])) != 0); return 0; }\n`,
-      );
-      const program = path.join(tmp, 'lookup');
-      const compile = await execa(path.join(binDir, 'clang'), [...flags.cflags, source, '-o', program, ...flags.ldflags], { reject: false });
-      expect(compile.exitCode, compile.stderr).toBe(0);
-      expect(await expectOk(runIn(triple, program, ['while', 'for', 'return']))).toBe('while=1\nfor=0\nreturn=1');
+      await checkGperf(checkPlace(triple, tmp));
     });
 
     it(`${triple}: ninja 1.13.2 builds a tiny build.ninja, and a no-op second time`, async () => {

@@ -15,8 +15,9 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BYTE_PAYLOAD as PAYLOAD, compileStatic, E2E_BUILD, engine, expectOk, expectStaticElf, runIn } from '../helpers/e2e.ts';
+import { BYTE_PAYLOAD as PAYLOAD, E2E_BUILD, engine, expectOk, expectStaticElf, runIn } from '../helpers/e2e.ts';
 import { serveFiles, type LocalFileServer } from '../helpers/file-server.ts';
+import { checkExpat, checkPlace } from '../helpers/package-checks.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 
@@ -198,40 +199,7 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
     });
 
     it(`${triple}: xmlwf checks XML, and a static program parses it with libexpat`, async () => {
-      await fs.writeFile(path.join(work, 'good.xml'), '<?xml version="1.0"?>\n<list><item n="1">one</item><item n="2">två</item></list>\n');
-      await fs.writeFile(path.join(work, 'bad.xml'), '<list><item>one</list>\n');
-      expect(await expectOk(runIn(triple, bin('xmlwf'), ['good.xml'], { cwd: work }))).toBe('');
-      // xmlwf reports a well-formedness error on stdout (its exit status is 2 since 2.4.1).
-      const bad = await runIn(triple, bin('xmlwf'), ['bad.xml'], { cwd: work });
-      expect(bad.stdout).toMatch(/^bad\.xml:1:\d+: mismatched tag$/m);
-      const source = path.join(work, 'count.c');
-      await fs.writeFile(
-        source,
-        [
-          '#include <stdio.h>',
-          '#include <string.h>',
-          '#include <expat.h>',
-          'static int items, depth, deepest;',
-          'static void XMLCALL start(void *data, const XML_Char *name, const XML_Char **attrs) {',
-          '  (void)data; (void)attrs;',
-          '  if (strcmp(name, "item") == 0) items++;',
-          '  if (++depth > deepest) deepest = depth;',
-          '}',
-          'static void XMLCALL end(void *data, const XML_Char *name) { (void)data; (void)name; depth--; }',
-          'int main(void) {',
-          '  const char *doc = "<a><b><item/><item/></b><item/></a>";',
-          '  XML_Parser p = XML_ParserCreate(NULL);',
-          '  XML_SetElementHandler(p, start, end);',
-          '  if (XML_Parse(p, doc, (int)strlen(doc), 1) != XML_STATUS_OK) return 1;',
-          '  XML_ParserFree(p);',
-          '  printf("%d %d %s\\n", items, deepest, XML_ExpatVersion());',
-          '  return 0;',
-          '}',
-        ].join('\n'),
-      );
-      const program = await compileStatic(target, out, source, ['-lexpat']);
-      expect((await expectOk(runIn(triple, program, []))).trim()).toBe('3 3 expat_2.8.3');
-      expect(await fs.readFile(path.join(out, 'usr/lib/pkgconfig/expat.pc'), 'utf8')).toContain('Version: 2.8.3');
+      await checkExpat(checkPlace(triple, work));
     });
   }
 
