@@ -42,6 +42,7 @@ import { git } from './git.ts';
 import { wget } from './wget.ts';
 import { cmake } from './cmake-package.ts';
 import { caCertificates } from './ca-certificates.ts';
+import { libarchive } from './libarchive.ts';
 
 export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
   zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux, rootfsImage, rootfsOptions, type RootfsImageOptions,
@@ -51,6 +52,7 @@ export { libcxx, gperf, ninja };
 export { perl, python };
 export { cmake };
 export { caCertificates };
+export { libarchive };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -72,4 +74,5 @@ export const allRecipes: readonly Recipe[] = [
   perl, python,
   cmake,
   caCertificates,
+  libarchive,
 ];
