@@ -1,9 +1,11 @@
 /**
  * libarchive (issue #7), with the host toolchain profile: static bsdtar, bsdcpio,
- * bsdcat and bsdunzip for x86_64-linux-musl and aarch64-linux-musl, run on the
- * host and under qemu-user. They round-trip a small tree through .tar.xz, .tar.gz,
- * cpio and zip, agree with the host's GNU tar in both directions, and a static
- * program linked with the flags of the installed libarchive.pc lists an archive.
+ * bsdcat and bsdunzip for every target, run on the host (x86_64, and i386 on its
+ * x86_64 kernel) and under qemu-user (aarch64, armv7). They round-trip a small tree
+ * through .tar.xz, .tar.gz, cpio and zip, agree with the host's GNU tar in both
+ * directions, and a static program linked with the flags of the installed
+ * libarchive.pc lists an archive. The 32-bit halves cost about 2 minutes each cold
+ * (their xz and zlib usually come from packages-base.test.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
@@ -13,7 +15,7 @@ import { execa } from 'execa';
 import { BYTE_PAYLOAD, compileStatic, E2E_BUILD, engine, expectOk, expectStaticElf, runIn } from '../helpers/e2e.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 
-const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl'] as const;
+const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl', 'i386-linux-musl', 'armv7-linux-musleabihf'] as const;
 const PROGRAMS = ['bsdtar', 'bsdcpio', 'bsdcat', 'bsdunzip'] as const;
 
 /** The test tree: regular files (text, every byte value, empty, executable), a directory and a symlink. */
