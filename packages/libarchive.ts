@@ -15,8 +15,9 @@
  * xar digests and AES-encrypted zip need one; the openssl recipe would make this
  * small library wait for the heaviest build of the set), xar (libxml2 or expat:
  * a macOS installer format), ACLs and extended attributes (no libacl/libattr
- * recipe; archives are made and read without them) and iconv (musl's iconv lacks
- * most legacy code pages: names are stored as the bytes they are).
+ * recipe; archives are made and read without them) and iconv (names are kept as
+ * bytes or converted by libarchive's own UTF-8/UTF-16 code; what is lost is explicit
+ * conversion to or from legacy charsets: bsdtar's hdrcharset option, bsdunzip -I).
  */
 import { defineRecipe } from 'rootfs-engine';
 import { configureCommand, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -80,7 +81,7 @@ export const libarchive = defineRecipe({
     urls: ['https://www.libarchive.de/downloads/libarchive-3.7.4.tar.xz', 'https://github.com/libarchive/libarchive/releases/download/v3.7.4/libarchive-3.7.4.tar.xz'],
     sha256: 'f887755c434a736a609cbd28d87ddbfbe9d6a3bb5b703c22c02f6af80a802735',
     // Debian's orig tarball is byte-identical to the upstream release (the same
-    // SHA-256 as Homebrew's and Bitcoin Core's depends pin for it).
+    // SHA-256 as Homebrew's formula and other public recipes pin for that URL).
     debian: { package: 'libarchive', version: '3.7.4-4+deb13u1' },
   },
   deps: ['zlib', 'xz'],
