@@ -7,7 +7,7 @@
  * libarchive.pc lists an archive. The 32-bit halves cost about 2 minutes each cold
  * (their xz and zlib usually come from packages-base.test.ts).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +50,9 @@ describe.sequential('host toolchain: libarchive (bsdtar, bsdcpio, bsdcat, bsdunz
       work = await fs.mkdtemp(path.join(os.tmpdir(), `libarchive-${triple}-`));
       tree = path.join(work, 'tree');
       await makeTree(tree);
+    });
+    afterAll(async () => {
+      if (work) await fs.rm(work, { recursive: true, force: true });
     });
 
     it(`${triple}: builds static, with gzip and xz support`, async () => {
