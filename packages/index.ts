@@ -43,6 +43,7 @@ import { wget } from './wget.ts';
 import { cmake } from './cmake-package.ts';
 import { caCertificates } from './ca-certificates.ts';
 import { meson } from './meson-package.ts';
+import { libarchive } from './libarchive.ts';
 
 export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
   zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux, rootfsImage, rootfsOptions, type RootfsImageOptions,
@@ -53,6 +54,7 @@ export { perl, python };
 export { cmake };
 export { caCertificates };
 export { meson };
+export { libarchive };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -75,4 +77,5 @@ export const allRecipes: readonly Recipe[] = [
   cmake,
   caCertificates,
   meson,
+  libarchive,
 ];

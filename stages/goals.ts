@@ -22,7 +22,7 @@ const STAGE_PACKAGES: Record<string, readonly string[]> = {
   stage3: [
     'toybox', 'bash', 'zlib', 'xz', 'make', 'grep', 'm4', 'diffutils', 'bc', 'bison', 'flex', 'gperf',
     'pkgconf', 'ncurses', 'libedit', 'libffi', 'mawk', 'pcre2', 'rsync',
-    'libcxx', 'ninja', 'cmake', 'openssl', 'ca-certificates', 'curl', 'perl', 'python', 'meson',
+    'libcxx', 'ninja', 'cmake', 'openssl', 'ca-certificates', 'curl', 'perl', 'python', 'meson', 'libarchive',
   ],
   // stage4: built inside the stage3 tree (stages/stage4.ts); the packages proven there.
   stage4: ['toybox', 'bash', 'make'],

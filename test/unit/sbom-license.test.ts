@@ -63,6 +63,7 @@ describe('the licenses of our recipes', () => {
     cmake: 'BSD-3-Clause AND BSD-2-Clause AND MIT AND curl AND Zlib AND bzip2-1.0.6 AND 0BSD',
     'ca-certificates': 'MPL-2.0',
     meson: 'Apache-2.0',
+    libarchive: 'BSD-2-Clause AND BSD-3-Clause AND (CC0-1.0 OR OpenSSL OR Apache-2.0)',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {

@@ -18,7 +18,9 @@ import { E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 
-const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl'] as const;
+// armv7 runs under qemu-arm-static. i386 is not here: its link needs libatomic's
+// __atomic_*_8 (64-bit atomics on 4-byte-aligned values), which no recipe provides.
+const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl', 'armv7-linux-musleabihf'] as const;
 
 /** Runs must not write .pyc files into the out tree (files no manifest lists). */
 const NO_BYTECODE = { PYTHONDONTWRITEBYTECODE: '1' };
