@@ -40,7 +40,7 @@ describe('stage goals and --packages', { timeout: 120_000 }, () => {
 
   it('stage3 is the whole stage-3 set of make-rootfs, on top of stage1 and stage2', async () => {
     const nodes = await nodesOf('stage3');
-    for (const name of ['bash', 'bison', 'cmake', 'curl', 'diffutils', 'flex', 'gperf', 'grep', 'libedit', 'm4', 'make', 'mawk', 'ncurses', 'ninja', 'perl', 'pkgconf', 'python', 'rsync', 'toybox', 'xz']) {
+    for (const name of ['bash', 'bison', 'cmake', 'curl', 'diffutils', 'flex', 'gperf', 'grep', 'libedit', 'm4', 'make', 'mawk', 'ncurses', 'ninja', 'perl', 'pkgconf', 'python', 'rsync', 'toybox', 'xz', 'meson', 'libarchive']) {
       expect(nodes, name).toContain(`${name}@stage3`);
     }
     expect(nodes).toContain('toybox@stage2');

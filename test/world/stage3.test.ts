@@ -39,6 +39,8 @@ const SCRIPT = [
   // meson runs on stage3's python and hands the build to stage3's ninja.
   'mkdir -p /tmp/proj && echo "project(\x27x\x27, version: \x2742\x27)" > /tmp/proj/meson.build',
   'echo "meson=$(meson --version) $(meson setup /tmp/proj/build /tmp/proj > /tmp/setup.log 2>&1 && ninja -C /tmp/proj/build > /dev/null && meson introspect --projectinfo /tmp/proj/build)"',
+  'mkdir -p /tmp/arc/t && echo hi > /tmp/arc/t/f && cd /tmp/arc && bsdtar -cJf t.tar.xz t && rm -r t && bsdtar -xf t.tar.xz',
+  'echo "bsdtar=$(cat /tmp/arc/t/f) $(bsdtar --version)"',
 ].join('\n');
 
 describe('stage3, whole goal (host toolchain profile)', { timeout: 240 * 60_000 }, () => {
@@ -55,7 +57,7 @@ describe('stage3, whole goal (host toolchain profile)', { timeout: 240 * 60_000 
 
   it('installs static programs', async () => {
     const bin = path.join(E2E_BUILD, 'out', 'stage3', 'usr', 'bin');
-    for (const name of ['bash', 'perl', 'python3', 'curl', 'cmake', 'ninja', 'make', 'grep', 'xz', 'm4', 'bc', 'mawk', 'bison', 'flex', 'gperf', 'pkgconf', 'rsync', 'diff', 'openssl', 'toybox']) {
+    for (const name of ['bash', 'perl', 'python3', 'curl', 'cmake', 'ninja', 'make', 'grep', 'xz', 'm4', 'bc', 'mawk', 'bison', 'flex', 'gperf', 'pkgconf', 'rsync', 'diff', 'openssl', 'bsdtar', 'bsdcpio', 'toybox']) {
       const elf = await inspectElf(path.join(bin, name));
       expect(elf?.machineName, name).toBe('x86_64');
       expect(elf?.interpreter, name).toBeUndefined();
@@ -87,6 +89,7 @@ describe('stage3, whole goal (host toolchain profile)', { timeout: 240 * 60_000 
     expect(said.get('pkgconf'), out).toMatch(/^1\.3\.1 .*-lcurl\b.*-lssl\b.*-lcrypto\b.*-lz\b/);
     expect(said.get('rsync'), out).toMatch(/version 3\.2\.7/);
     expect(said.get('diff'), out).toBe('> y');
+    expect(said.get('bsdtar'), out).toBe('hi bsdtar 3.7.4 - libarchive 3.7.4 zlib/1.3.1 liblzma/5.8.1');
     expect(said.get('meson'), out).toMatch(/^1\.0\.1 \{.*"version": "42".*\}$/);
   });
 });
