@@ -1,8 +1,9 @@
 /**
  * perl (issue #7), with the host toolchain profile: built fully static with every
  * core extension linked in (no dynamic loading), for x86_64-linux-musl and
- * cross for aarch64-linux-musl; the installed perl runs on the host (x86_64) and
- * under qemu-user (aarch64) and really uses its core modules, XS ones included.
+ * cross for aarch64, i386 and armv7; the installed perl runs on the host (x86_64,
+ * i386) and under qemu-user (aarch64, armv7) and really uses its core modules, XS
+ * ones included.
  * Heavy (a cold perl build is many minutes): only in `npm run test:world`.
  */
 import { describe, expect, it } from 'vitest';
@@ -14,8 +15,8 @@ import { E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 
-// i386 runs on the host's kernel. armv7 is not here: its perl has not been built yet.
-const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl', 'i386-linux-musl'] as const;
+// i386 runs on the host's kernel, armv7 under qemu-arm-static.
+const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl', 'i386-linux-musl', 'armv7-linux-musleabihf'] as const;
 
 /** A script that uses the core modules and prints what can be checked exactly. */
 const MODULES_SCRIPT = String.raw`
