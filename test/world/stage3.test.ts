@@ -89,7 +89,7 @@ describe('stage3, whole goal (host toolchain profile)', { timeout: 240 * 60_000 
     expect(said.get('pkgconf'), out).toMatch(/^1\.3\.1 .*-lcurl\b.*-lssl\b.*-lcrypto\b.*-lz\b/);
     expect(said.get('rsync'), out).toMatch(/version 3\.2\.7/);
     expect(said.get('diff'), out).toBe('> y');
-    expect(said.get('bsdtar'), out).toBe('hi bsdtar 3.7.4 - libarchive 3.7.4 zlib/1.3.1 liblzma/5.8.1');
+    expect(said.get('bsdtar')?.trimEnd(), out).toBe('hi bsdtar 3.7.4 - libarchive 3.7.4 zlib/1.3.1 liblzma/5.8.1');
     expect(said.get('meson'), out).toMatch(/^1\.0\.1 \{.*"version": "42".*\}$/);
   });
 });
