@@ -28,13 +28,20 @@ const STAGE_PACKAGES: Record<string, readonly string[]> = {
   stage4: ['toybox', 'bash', 'make'],
 };
 
+/**
+ * The default package set of a target image (the seed's TARGET_PKGS: bash, toybox
+ * and finit, PID 1 of the images), plus grep and diffutils: toybox leaves grep and cmp to them, and
+ * an image should not lose those commands. And ca-certificates (one PEM file, the
+ * same for every target, about a second to build): without it no TLS client put
+ * into the image could verify a public server.
+ */
 export const TARGET_PACKAGES: readonly string[] = ['bash', 'toybox', 'finit', 'grep', 'diffutils', 'ca-certificates'];
 
 /**
  * `--packages a,b,c`: the recipe names a goal builds instead of its default set (the
  * seed's `make STAGE3_PKGS=...` and `TARGET_PKGS=...`). Undefined when not given.
  */
-export function chosenPackages(goal: string, request: PlaceRequest): string[] | undefined {
+function chosenPackages(goal: string, request: PlaceRequest): string[] | undefined {
   const spec = request.options['packages'];
   if (spec === undefined) return undefined;
   const names = spec.split(',').map((name) => name.trim()).filter((name) => name !== '');
