@@ -10,8 +10,9 @@
  * and the build machine's setuptools belongs to another Python version, so the
  * install is what setuptools would do for this package, by hand: the mesonbuild
  * tree (its package data included: setup.cfg lists only files of that tree), the
- * console script of setup.cfg's entry point `mesonbuild.mesonmain:main`, and the
- * man page. No .dist-info: nothing reads Meson's distribution metadata.
+ * console script of setup.cfg's entry point `mesonbuild.mesonmain:main`. No man page
+ * (make-rootfs purges /usr/share/man from every install) and no .dist-info: nothing
+ * reads Meson's distribution metadata.
  *
  * The modules are byte-compiled by a python of the same version that runs on the
  * build machine (this place's own, or the build machine's place's when cross),
@@ -54,7 +55,7 @@ export const meson = defineRecipe({
   source: {
     urls: [`https://github.com/mesonbuild/meson/releases/download/${VERSION}/meson-${VERSION}.tar.gz`],
     // Bookworm's orig tarball is byte-identical to the GitHub release (the same
-    // SHA-256 as published pins of that release URL; /work/shared/reference).
+    // SHA-256 as published pins of that release URL; the team's notes on Debian's origs).
     sha256: 'd926b730de6f518728cc7c57bc5e701667bae0c3522f9e369427b2cc7839d3c1',
     debian: { package: 'meson', version: '1.0.1-5' },
     patches: ['files/meson/python-module-without-distutils.patch'],
@@ -97,7 +98,6 @@ export const meson = defineRecipe({
       `mkdir -p ${ctx.dirs.dest}${PYTHON_SITE_PACKAGES}`,
       `cp -R mesonbuild ${ctx.dirs.dest}${PYTHON_SITE_PACKAGES}/`,
       `install -D -m 755 meson ${ctx.dirs.dest}/usr/bin/meson`,
-      `install -D -m 644 ${ctx.dirs.src}/man/meson.1 ${ctx.dirs.dest}/usr/share/man/man1/meson.1`,
     ],
   },
 });
