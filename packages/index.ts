@@ -44,6 +44,7 @@ import { cmake } from './cmake-package.ts';
 import { caCertificates } from './ca-certificates.ts';
 import { meson } from './meson-package.ts';
 import { libarchive } from './libarchive.ts';
+import { libatomic } from './libatomic.ts';
 
 export { musl, linuxHeaders, compilerRtBuiltins, toybox, llvm, bash, libuev, libite, rootfs,
   zlib, xz, make, grep, m4, diffutils, bc, bison, flex, pkgconf, ncurses, libedit, libffi, mawk, pcre2, rsync, linux, rootfsImage, rootfsOptions, type RootfsImageOptions,
@@ -55,6 +56,7 @@ export { cmake };
 export { caCertificates };
 export { meson };
 export { libarchive };
+export { libatomic };
 export { bootCommand } from '../stages/boot.ts';
 export { shellCommand } from '../stages/shell.ts';
 export { buildTriple, configureCommand, autotoolsPhases, removeRmrfPaths, STATIC_LIBRARY_ARGS } from './autotools.ts';
@@ -78,4 +80,5 @@ export const allRecipes: readonly Recipe[] = [
   caCertificates,
   meson,
   libarchive,
+  libatomic,
 ];

@@ -100,7 +100,13 @@ export const python = defineRecipe({
     debian: { package: 'python3.13', version: '3.13.5-2+deb13u5' },
     patches: ['files/python/ctypes-static-pythonapi.patch'],
   },
-  deps: (ctx) => ['zlib', 'libffi', 'xz', 'ncurses', 'libedit', 'openssl', ...(isCross(ctx) ? [`python@${BUILD_PYTHON_PLACE}`] : [])],
+  deps: (ctx) => [
+    'zlib', 'libffi', 'xz', 'ncurses', 'libedit', 'openssl',
+    ...(isCross(ctx) ? [`python@${BUILD_PYTHON_PLACE}`] : []),
+    // i386 aligns uint64_t to 4 bytes, so pyatomic.h's 64-bit atomics are library
+    // calls there, and configure asks for -latomic (packages/libatomic.ts).
+    ...(rootfsOf(ctx).target.triple.startsWith('i386-') ? ['libatomic'] : []),
+  ],
   tools: ['clang', 'make', 'pkg-config'],
   phases: {
     configure: (ctx) => {

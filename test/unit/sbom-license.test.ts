@@ -64,6 +64,7 @@ describe('the licenses of our recipes', () => {
     'ca-certificates': 'MPL-2.0',
     meson: 'Apache-2.0',
     libarchive: 'BSD-2-Clause AND BSD-3-Clause AND (CC0-1.0 OR OpenSSL OR Apache-2.0)',
+    libatomic: 'Apache-2.0 WITH LLVM-exception OR NCSA OR MIT',
   };
 
   it('every recipe declares one, as a valid SPDX expression', () => {

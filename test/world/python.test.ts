@@ -1,8 +1,8 @@
 /**
  * python 3.13 (issue #7), host toolchain profile: one static interpreter with the
- * core extension modules built in, for x86_64-linux-musl (run on the host),
- * aarch64-linux-musl and armv7-linux-musleabihf (cross-compiled with the x86_64
- * python as the build machine's interpreter, run under qemu-user). It must do real work with its
+ * core extension modules built in, for x86_64-linux-musl and i386-linux-musl (run
+ * on the host), aarch64-linux-musl and armv7-linux-musleabihf (cross-compiled with
+ * the x86_64 python as the build machine's interpreter, run under qemu-user). It must do real work with its
  * modules, and find its library in the installed tree, not in the build tree.
  * Heavy (a cold python build is many minutes), so a world test.
  */
@@ -18,9 +18,9 @@ import { E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 
-// armv7 runs under qemu-arm-static. i386 is not here: its link needs libatomic's
-// __atomic_*_8 (64-bit atomics on 4-byte-aligned values), which no recipe provides.
-const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl', 'armv7-linux-musleabihf'] as const;
+// i386 runs on the host's kernel (its python links libatomic: packages/libatomic.ts),
+// armv7 under qemu-arm-static.
+const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl', 'armv7-linux-musleabihf', 'i386-linux-musl'] as const;
 
 /** Runs must not write .pyc files into the out tree (files no manifest lists). */
 const NO_BYTECODE = { PYTHONDONTWRITEBYTECODE: '1' };
