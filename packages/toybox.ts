@@ -52,9 +52,10 @@ export const toybox = defineRecipe({
       // (stage3, a target's default set), and two nodes may not own one path; toybox's
       // shell stays reachable as usr/bin/sh and usr/bin/toysh.
       `rm -f ${ctx.dirs.dest}/usr/bin/bash`,
-      // The same for the GNU tools of the base set that share a name with a toybox
-      // command (the grep and diffutils recipes).
-      `rm -f ${ctx.dirs.dest}/usr/bin/grep ${ctx.dirs.dest}/usr/bin/egrep ${ctx.dirs.dest}/usr/bin/fgrep ${ctx.dirs.dest}/usr/bin/cmp`,
+      // The same for the GNU tools that share a name with a toybox command (the grep,
+      // diffutils and wget recipes). toybox's wget (plain HTTP here) would otherwise
+      // stop GNU wget from installing into a tree that has toybox.
+      `rm -f ${ctx.dirs.dest}/usr/bin/grep ${ctx.dirs.dest}/usr/bin/egrep ${ctx.dirs.dest}/usr/bin/fgrep ${ctx.dirs.dest}/usr/bin/cmp ${ctx.dirs.dest}/usr/bin/wget`,
     ],
     check: (ctx) => `${ctx.dirs.src}/toybox echo toybox-ok`,
   },

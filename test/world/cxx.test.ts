@@ -1,7 +1,7 @@
 /**
  * The C++ runtime of a place (libcxx: libc++, libc++abi, libunwind) and the C++
  * packages on it (gperf, ninja), with the host toolchain profile, for
- * x86_64-linux-musl and aarch64-linux-musl. The runtime's cold build takes
+ * every target (x86_64 and i386 on the host, aarch64 and armv7 under qemu). The runtime's cold build takes
  * several minutes on two cores, hence test/world/.
  *
  * Proves: the place's flags (CXXFLAGS + LDFLAGS, as every C++ recipe gets them)
@@ -23,7 +23,7 @@ import { findHostToolchain } from '../../sysroot/toolchain.ts';
 import { peakConcurrency } from '../helpers/concurrency.ts';
 import { checkGperf, checkPlace } from '../helpers/package-checks.ts';
 
-const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl'] as const;
+const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl', 'i386-linux-musl', 'armv7-linux-musleabihf'] as const;
 
 const CXX_PROGRAM = `
 #include <iostream>

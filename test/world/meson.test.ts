@@ -1,8 +1,9 @@
 /**
  * Meson (issue #7), host toolchain profile: installed for the place's python 3.13
- * for x86_64-linux-musl (run on the host) and aarch64-linux-musl (run under
- * qemu-user). A world test because it needs the python recipe (a cold python
- * build is many minutes; meson's own build takes seconds).
+ * for x86_64-linux-musl and i386-linux-musl (run on the host), aarch64-linux-musl
+ * and armv7-linux-musleabihf (run under qemu-user). A world test because it needs
+ * the python recipe (a cold python build is many minutes; meson's own build takes
+ * seconds).
  *
  * Proves: the mesonbuild package is in the target's site-packages, byte-compiled
  * for 3.13, and nothing installed names the build machine's paths; /usr/bin/meson
@@ -24,7 +25,7 @@ import { whyProgramsCannotRun } from '../../sysroot/run-programs.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 import { findHostToolchain } from '../../sysroot/toolchain.ts';
 
-const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl'] as const;
+const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl', 'i386-linux-musl', 'armv7-linux-musleabihf'] as const;
 const VERSION = '1.0.1';
 const SITE = 'usr/lib/python3.13/site-packages';
 
