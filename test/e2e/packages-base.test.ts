@@ -14,7 +14,7 @@
  * half, for a CI that must stay within its time budget; by default both targets
  * build the whole set.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,6 +65,9 @@ describe.sequential('host toolchain: the base set (zlib, xz, make, grep, m4, dif
     beforeAll(async () => {
       work = await fs.mkdtemp(path.join(os.tmpdir(), `base-set-${triple}-`));
       place = checkPlace(triple, work);
+    });
+    afterAll(async () => {
+      await fs.rm(work, { recursive: true, force: true });
     });
 
     it(`${triple}: builds ${packages.join(', ')} static`, async () => {

@@ -5,7 +5,7 @@
  * (x86_64) and under qemu-user (aarch64): its programs run, and the libraries
  * link into small static programs that use them.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,9 @@ describe.sequential('host toolchain: issue #7 batch 2 (ncurses, libedit, libffi,
     // current directory (the repository, in a test run).
     beforeAll(async () => {
       place = checkPlace(triple, await fs.mkdtemp(path.join(os.tmpdir(), `batch2-${triple}-`)));
+    });
+    afterAll(async () => {
+      await fs.rm(place.work, { recursive: true, force: true });
     });
 
     it(`${triple}: builds ${BATCH.join(', ')} static`, async () => {

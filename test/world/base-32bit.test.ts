@@ -43,6 +43,9 @@ describe.sequential('host toolchain: curl and openssl for the 32-bit targets (is
     beforeAll(async () => {
       work = await fs.mkdtemp(path.join(os.tmpdir(), `base-32bit-${triple}-`));
     });
+    afterAll(async () => {
+      await fs.rm(work, { recursive: true, force: true });
+    });
 
     it(`${triple}: builds curl, openssl and zlib static`, async () => {
       const started = Date.now();

@@ -142,6 +142,9 @@ describe.sequential('python 3.13, static, host toolchain', { timeout: 4 * 60 * 6
     beforeAll(async () => {
       work = await fs.mkdtemp(path.join(os.tmpdir(), `python-${triple}-`));
     });
+    afterAll(async () => {
+      await fs.rm(work, { recursive: true, force: true });
+    });
 
     it(`${triple}: builds one static interpreter, no shared objects`, async () => {
       const started = Date.now();

@@ -53,6 +53,9 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
     beforeAll(async () => {
       work = await fs.mkdtemp(path.join(os.tmpdir(), `tls-${triple}-`));
     });
+    afterAll(async () => {
+      await fs.rm(work, { recursive: true, force: true });
+    });
     let served = '';
     let server: LocalFileServer | undefined;
     let cert = '';
