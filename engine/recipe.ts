@@ -341,6 +341,12 @@ export interface GoalDefinition {
 export interface OptionDefinition {
   description: string;
   default?: string;
+  /**
+   * The named goals that read it, when nothing else does (`--packages`): given on a
+   * line that names none of them, it would do nothing, so that line is refused with
+   * a usage error.
+   */
+  readByGoals?: readonly string[];
 }
 
 /** What a config-provided command is given when it runs. */

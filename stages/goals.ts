@@ -70,6 +70,7 @@ function stageGoal(stage: string, goal = stage): GoalDefinition {
 export function goalOptions(): Record<string, OptionDefinition> {
   return {
     packages: {
+      readByGoals: [...STAGES, 'bootstrap', 'install'],
       description: `for the stage goals and install: the packages to build instead of the default set (comma-separated; earlier stages keep theirs). Default for stage3: ${STAGE_PACKAGES['stage3']!.join(',')}; for install: ${TARGET_PACKAGES.join(',')}`,
     },
   };

@@ -75,7 +75,7 @@ const configSchema = z
     goals: z.record(z.string(), z.object({ description: z.string().optional(), nodes: fn }).strict()).optional(),
     buildDir: z.string().optional(),
     mirrors: z.array(z.string().url()).optional(),
-    options: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.object({ description: z.string(), default: z.string().optional() }).strict()).optional(),
+    options: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.object({ description: z.string(), default: z.string().optional(), readByGoals: z.array(z.string()).optional() }).strict()).optional(),
     commands: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.object({ description: z.string(), arguments: z.string().optional(), options: z.array(z.object({ flags: z.string(), description: z.string(), default: z.string().optional() })).optional(), run: fn, requirements: fn.optional() }).strict()).optional(),
     cache: z.object({ dir: z.string().min(1).optional(), url: z.string().url().optional(), readOnly: z.boolean().optional() }).strict().optional(),
     knownBuilds: z.record(z.string(), z.array(z.string())).optional(),

@@ -203,6 +203,15 @@ export async function resolveSingle(config: Config, recipe: Recipe, placeName: s
 /** Turn goal names (recipes, named goals or node ids) into node ids. */
 export function expandGoals(config: Config, goals: readonly string[], target: string | undefined, request: PlaceRequest): NodeId[] {
   const place = target ?? defaultPlaceOf(config);
+  for (const [name, definition] of Object.entries(config.options ?? {})) {
+    const readers = definition.readByGoals;
+    if (readers !== undefined && request.options[name] !== undefined && !goals.some((goal) => readers.includes(goal))) {
+      throw new EngineError(
+        'USAGE',
+        `--${name} only changes what the goals ${readers.join(', ')} build, and this line names none of them (${goals.join(' ')}), so it would do nothing. Name one of those goals (e.g. \`run ${readers[0] ?? 'GOAL'} --${name} ...\`), or leave the option out.`,
+      );
+    }
+  }
   const result: NodeId[] = [];
   const seen = new Set<NodeId>();
   const add = (id: NodeId): void => {

@@ -72,5 +72,9 @@ describe('stage goals and --packages', { timeout: 120_000 }, () => {
     expect(typo.exitCode).toBe(2);
     expect(typo.stderr).toMatch(/The goal "stage3" names "pyhton", which is not a recipe of .*rootfs\.config\.ts\. Did you mean "python"\?/);
     expect(typo.stderr).not.toMatch(/\n\s+at /);
+    // On a line without a goal that reads it, --packages would do nothing: refused.
+    const unused = await cli('plan', 'bash', '--packages', 'make');
+    expect(unused.exitCode).toBe(2);
+    expect(unused.stderr).toMatch(/--packages only changes what the goals stage1, stage2, stage3, stage4, bootstrap, install build, and this line names none of them \(bash\)/);
   });
 });
