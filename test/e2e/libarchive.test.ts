@@ -7,12 +7,11 @@
  * libarchive.pc lists an archive. The 32-bit halves cost about 2 minutes each cold
  * (their xz and zlib usually come from packages-base.test.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { BYTE_PAYLOAD, compileStatic, E2E_BUILD, engine, expectOk, expectStaticElf, runIn } from '../helpers/e2e.ts';
+import { BYTE_PAYLOAD, compileStatic, E2E_BUILD, engine, expectOk, expectStaticElf, runIn, scratchDir } from '../helpers/e2e.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 
 const TRIPLES = ['x86_64-linux-musl', 'aarch64-linux-musl', 'i386-linux-musl', 'armv7-linux-musleabihf'] as const;
@@ -44,15 +43,10 @@ describe.sequential('host toolchain: libarchive (bsdtar, bsdcpio, bsdcat, bsdunz
     const bin = (name: string): string => path.join(out, 'usr/bin', name);
     let work = '';
     let tree = '';
-    // Made before any step, so a failed build never leaves a later step writing into the
-    // current directory (the repository, in a test run).
-    beforeAll(async () => {
-      work = await fs.mkdtemp(path.join(os.tmpdir(), `libarchive-${triple}-`));
+    scratchDir(`libarchive-${triple}-`, async (dir) => {
+      work = dir;
       tree = path.join(work, 'tree');
       await makeTree(tree);
-    });
-    afterAll(async () => {
-      if (work) await fs.rm(work, { recursive: true, force: true });
     });
 
     it(`${triple}: builds static, with gzip and xz support`, async () => {

@@ -14,12 +14,11 @@
  * half, for a CI that must stay within its time budget; by default both targets
  * build the whole set.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
+import { E2E_BUILD, engine, expectOk, runIn, scratchDir } from '../helpers/e2e.ts';
 import { checkBc, checkBison, checkFlex, checkM4, checkPkgconf, checkPlace, type CheckPlace } from '../helpers/package-checks.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { deriveFlags } from '../../sysroot/flags.ts';
@@ -60,14 +59,9 @@ describe.sequential('host toolchain: the base set (zlib, xz, make, grep, m4, dif
     const has = (name: string): boolean => packages.includes(name);
     let work = '';
     let place: CheckPlace;
-    // Made before any step, so a failed build never leaves a later step writing into the
-    // current directory (the repository, in a test run).
-    beforeAll(async () => {
-      work = await fs.mkdtemp(path.join(os.tmpdir(), `base-set-${triple}-`));
-      place = checkPlace(triple, work);
-    });
-    afterAll(async () => {
-      await fs.rm(work, { recursive: true, force: true });
+    scratchDir(`base-set-${triple}-`, (dir) => {
+      work = dir;
+      place = checkPlace(triple, dir);
     });
 
     it(`${triple}: builds ${packages.join(', ')} static`, async () => {

@@ -5,11 +5,10 @@
  * (x86_64) and under qemu-user (aarch64): its programs run, and the libraries
  * link into small static programs that use them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { E2E_BUILD, engine } from '../helpers/e2e.ts';
+import { E2E_BUILD, engine, scratchDir } from '../helpers/e2e.ts';
 import { checkLibedit, checkLibffi, checkMawk, checkNcursesLibrary, checkNcursesPrograms, checkPcre2, checkPlace, checkRsync, type CheckPlace } from '../helpers/package-checks.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
@@ -34,13 +33,8 @@ describe.sequential('host toolchain: issue #7 batch 2 (ncurses, libedit, libffi,
     const out = path.join(E2E_BUILD, 'out', triple);
     const bin = (name: string): string => path.join(out, 'usr/bin', name);
     let place: CheckPlace;
-    // Made before any step, so a failed build never leaves a later step writing into the
-    // current directory (the repository, in a test run).
-    beforeAll(async () => {
-      place = checkPlace(triple, await fs.mkdtemp(path.join(os.tmpdir(), `batch2-${triple}-`)));
-    });
-    afterAll(async () => {
-      await fs.rm(place.work, { recursive: true, force: true });
+    scratchDir(`batch2-${triple}-`, (dir) => {
+      place = checkPlace(triple, dir);
     });
 
     it(`${triple}: builds ${BATCH.join(', ')} static`, async () => {

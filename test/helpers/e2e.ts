@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { runsNatively } from '../../sysroot/run-programs.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { deriveFlags } from '../../sysroot/flags.ts';
@@ -89,4 +89,20 @@ export async function compileStatic(target: TargetInfo, out: string, source: str
   await execa(path.join(toolchain.binDir, 'clang'), [...flags.cflags, source, '-o', program, ...flags.ldflags, ...libs]);
   await expectStaticElf(target, program);
   return program;
+}
+
+/**
+ * A scratch directory for the tests of one describe block: made before any of them
+ * runs (so a failed build never leaves a later step writing into the current
+ * directory, the repository in a test run), handed to `ready`, removed after them.
+ */
+export function scratchDir(prefix: string, ready: (dir: string) => void | Promise<void>): void {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+    await ready(dir);
+  });
+  afterAll(async () => {
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
 }

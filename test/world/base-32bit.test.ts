@@ -11,12 +11,11 @@
  *
  * (make, xz and zlib for these targets are light: test/e2e/packages-base.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createCipheriv, createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { BYTE_PAYLOAD as PAYLOAD, E2E_BUILD, engine, expectOk, expectStaticElf, runIn } from '../helpers/e2e.ts';
+import { BYTE_PAYLOAD as PAYLOAD, E2E_BUILD, engine, expectOk, expectStaticElf, runIn, scratchDir } from '../helpers/e2e.ts';
 import { serveFiles, type LocalFileServer } from '../helpers/file-server.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 
@@ -38,13 +37,8 @@ describe.sequential('host toolchain: curl and openssl for the 32-bit targets (is
     const openssl = (args: readonly string[], cwd: string): Promise<string> =>
       expectOk(runIn(triple, bin('openssl'), args, { cwd, env: { OPENSSL_CONF: path.join(out, 'etc/ssl/openssl.cnf') } }));
     let work = '';
-    // Made before any step, so a failed build never leaves a later step writing into the
-    // current directory (the repository, in a test run).
-    beforeAll(async () => {
-      work = await fs.mkdtemp(path.join(os.tmpdir(), `base-32bit-${triple}-`));
-    });
-    afterAll(async () => {
-      await fs.rm(work, { recursive: true, force: true });
+    scratchDir(`base-32bit-${triple}-`, (dir) => {
+      work = dir;
     });
 
     it(`${triple}: builds curl, openssl and zlib static`, async () => {

@@ -14,11 +14,10 @@
  * trampolines (x86 sysv, ARM VFP hard-float) and pcre2's JIT code generator
  * (sljit's x86-32 and 32-bit ARM back ends) differ from the 64-bit targets.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { E2E_BUILD, engine, expectStaticElf } from '../helpers/e2e.ts';
+import { E2E_BUILD, engine, expectStaticElf, scratchDir } from '../helpers/e2e.ts';
 import {
   checkBc,
   checkBison,
@@ -70,21 +69,13 @@ function summary(stdout: string): string {
   return times.length > 0 ? `${counts}: ${times.join(', ')}` : counts;
 }
 
-const work: string[] = [];
-afterAll(async () => {
-  for (const dir of work) await fs.rm(dir, { recursive: true, force: true });
-});
 
 describe.sequential('host toolchain: the light recipes for the 32-bit targets (issue #7)', { timeout: 120 * 60_000 }, () => {
   for (const triple of TRIPLES) {
     const target = TARGETS[triple]!;
     const out = path.join(E2E_BUILD, 'out', triple);
     let place: CheckPlace;
-    // Made before any step, so a failed build never leaves a later step writing into the
-    // current directory (the repository, in a test run).
-    beforeAll(async () => {
-      const dir = await fs.mkdtemp(path.join(os.tmpdir(), `light-32bit-${triple}-`));
-      work.push(dir);
+    scratchDir(`light-32bit-${triple}-`, (dir) => {
       place = checkPlace(triple, dir);
     });
 

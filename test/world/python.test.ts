@@ -6,7 +6,7 @@
  * modules, and find its library in the installed tree, not in the build tree.
  * Heavy (a cold python build is many minutes), so a world test.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import https from 'node:https';
@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { E2E_BUILD, engine, expectOk, runIn } from '../helpers/e2e.ts';
+import { E2E_BUILD, engine, expectOk, runIn, scratchDir } from '../helpers/e2e.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
 import { TARGETS } from '../../sysroot/targets.ts';
 
@@ -137,13 +137,8 @@ describe.sequential('python 3.13, static, host toolchain', { timeout: 4 * 60 * 6
     const out = path.join(E2E_BUILD, 'out', triple);
     const python = path.join(out, 'usr/bin/python3');
     let work = '';
-    // Made before any step, so a failed build never leaves a later step writing into the
-    // current directory (the repository, in a test run).
-    beforeAll(async () => {
-      work = await fs.mkdtemp(path.join(os.tmpdir(), `python-${triple}-`));
-    });
-    afterAll(async () => {
-      await fs.rm(work, { recursive: true, force: true });
+    scratchDir(`python-${triple}-`, (dir) => {
+      work = dir;
     });
 
     it(`${triple}: builds one static interpreter, no shared objects`, async () => {

@@ -8,12 +8,11 @@
  * certificate as their only CA); expat parses
  * XML in xmlwf and in a small static program linked against libexpat.a.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createCipheriv, createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { BYTE_PAYLOAD as PAYLOAD, E2E_BUILD, engine, expectOk, expectStaticElf, runIn } from '../helpers/e2e.ts';
+import { BYTE_PAYLOAD as PAYLOAD, E2E_BUILD, engine, expectOk, expectStaticElf, runIn, scratchDir } from '../helpers/e2e.ts';
 import { serveFiles, type LocalFileServer } from '../helpers/file-server.ts';
 import { checkExpat, checkPlace } from '../helpers/package-checks.ts';
 import { inspectElf } from '../../sysroot/elf.ts';
@@ -48,13 +47,8 @@ describe.sequential('host toolchain: issue #7 TLS set (openssl, curl, expat, wge
     const out = path.join(E2E_BUILD, 'out', triple);
     const bin = (name: string): string => path.join(out, 'usr/bin', name);
     let work = '';
-    // Made before any step, so a failed build never leaves a later step writing into the
-    // current directory (the repository, in a test run).
-    beforeAll(async () => {
-      work = await fs.mkdtemp(path.join(os.tmpdir(), `tls-${triple}-`));
-    });
-    afterAll(async () => {
-      await fs.rm(work, { recursive: true, force: true });
+    scratchDir(`tls-${triple}-`, (dir) => {
+      work = dir;
     });
     let served = '';
     let server: LocalFileServer | undefined;
